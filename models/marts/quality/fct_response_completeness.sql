@@ -1,0 +1,40 @@
+with
+
+question_scores as (
+
+    select * from {{ ref('fct_question_scores') }}
+
+),
+
+final as (
+
+    select
+        cast(survey_year || '-' || municipality_code as varchar) as response_completeness_key,
+        cast(survey_year as integer) as survey_year,
+        cast(municipality_code as integer) as municipality_code,
+        cast(count(*) filter (where score_status != 'not_answered') as integer) as questions_answered,
+        cast(count(*) as integer) as questions_expected,
+        cast(sum(items_answered) filter (where scoring_rule != 'checkbox_grid') as integer) as items_answered,
+        cast(sum(items_expected) filter (where scoring_rule != 'checkbox_grid') as integer) as items_expected,
+        cast(coalesce(
+            string_agg('Q' || lpad(question_no::varchar, 2, '0'), ', ' order by question_no)
+                filter (where score_status = 'not_answered'),
+            ''
+        ) as varchar) as unanswered_questions,
+        cast(coalesce(
+            string_agg(
+                'Q' || lpad(question_no::varchar, 2, '0') || ' (' || items_answered || '/' || items_expected || ')',
+                ', ' order by question_no
+            ) filter (where score_status != 'not_answered' and scoring_rule != 'checkbox_grid' and items_answered < items_expected),
+            ''
+        ) as varchar) as partially_answered_questions,
+        cast(
+            bool_and(score_status != 'not_answered' and (scoring_rule = 'checkbox_grid' or items_answered = items_expected))
+            as boolean
+        ) as is_complete
+    from question_scores
+    group by survey_year, municipality_code
+
+)
+
+select * from final

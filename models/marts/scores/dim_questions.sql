@@ -1,0 +1,42 @@
+with
+
+questions as (
+
+    select * from {{ ref('stg_rubric__questions') }}
+
+),
+
+items as (
+
+    select * from {{ ref('stg_rubric__items') }}
+
+),
+
+item_counts as (
+
+    select
+        question_no,
+        count(*) filter (where is_sub_question) as sub_question_count
+    from items
+    group by question_no
+
+),
+
+final as (
+
+    select
+        cast(questions.question_no as integer) as question_no,
+        cast(questions.question_code as varchar) as question_code,
+        cast(questions.theme_no as integer) as theme_no,
+        cast(questions.question_text as varchar) as question_text,
+        cast(questions.scoring_rule as varchar) as scoring_rule,
+        cast(item_counts.sub_question_count as integer) as sub_question_count,
+        cast(questions.recommendation_text as varchar) as recommendation_text,
+        cast(questions.recommendation_source as varchar) as recommendation_source,
+        cast(questions.scoring_text as varchar) as scoring_text
+    from questions
+    inner join item_counts on questions.question_no = item_counts.question_no
+
+)
+
+select * from final

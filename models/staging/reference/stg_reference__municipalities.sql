@@ -1,0 +1,20 @@
+with
+
+municipalities as (
+
+    select * from {{ ref('municipalities') }}
+
+),
+
+final as (
+
+    select
+        municipality_code,
+        municipality_name,
+        region_code,
+        region_name
+    from municipalities
+
+)
+
+select * from final

@@ -1,0 +1,28 @@
+with
+
+options as (
+
+    select * from {{ ref('rubric_options') }}
+
+),
+
+final as (
+
+    select
+        'Q' || lpad(question_no::varchar, 2, '0') || '.' || item_code || '.' || option_code as option_key,
+        question_no,
+        item_code,
+        option_no,
+        option_code,
+        option_label,
+        {{ normalize_label('option_label') }} as option_label_normalized,
+        -- Exact score: 66,67 in the note is stored as 200/3 and 33,33 as 100/3.
+        score_numerator / score_denominator as score,
+        score_as_printed,
+        counts_as_yes,
+        is_neutral_mean
+    from options
+
+)
+
+select * from final

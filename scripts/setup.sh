@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install everything into .venv and build the warehouse on the shipped (synthetic) sample.
+# Needs only Python 3.11 and the package registry.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python_bin="${PYTHON:-}"
+if [ -z "$python_bin" ]; then
+    for candidate in python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 \
+            && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            python_bin="$candidate"
+            break
+        fi
+    done
+fi
+if [ -z "$python_bin" ]; then
+    echo "setup: Python 3.11 not found (set PYTHON=/path/to/python3.11)" >&2
+    exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    "$python_bin" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e .
+
+export DBT_PROFILES_DIR="$PWD"
+mkdir -p warehouse
+.venv/bin/dbt build
+echo "setup: warehouse built at ${DBT_DUCKDB_PATH:-warehouse/styringsoverblik.duckdb}"

@@ -1,0 +1,213 @@
+"""Great Expectations (GX Core 1.x) checks on the raw responses and the score marts.
+
+Reads the DuckDB warehouse read-only into pandas dataframes (GX's SQL datasource returns empty
+results on DuckDB through duckdb-engine) and validates one expectation suite per table. Some
+suites run on a dataframe derived here, independently of the dbt models:
+
+- 47 questions and 7 themes per municipality-year (counts per municipality-year);
+- codes within the seeds (municipality codes, question and theme numbers);
+- scores within 0-100;
+- the total = the mean of the municipality's scored question scores, recomputed in pandas.
+
+Usage:  python -m styringsoverblik.gx_validate --database warehouse/styringsoverblik.duckdb
+Prints a summary table (one line per expectation) and exits 1 when any expectation fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+TOLERANCE = 1e-9
+
+
+@dataclass
+class Check:
+    table: str
+    expectation: str
+    column: str
+    success: bool
+    detail: str
+
+
+def load_frames(database: Path) -> dict[str, pd.DataFrame]:
+    """The tables the suites need, read with a read-only connection."""
+    tables = {
+        "raw_responses": "select * from raw.raw_responses",
+        "municipalities": "select * from reference.municipalities",
+        "rubric_questions": "select * from rubric.rubric_questions",
+        "rubric_themes": "select * from rubric.rubric_themes",
+        "fct_question_scores": "select * from marts.fct_question_scores",
+        "fct_theme_scores": "select * from marts.fct_theme_scores",
+        "fct_total_scores": "select * from marts.fct_total_scores",
+        "fct_item_scores": "select * from marts.fct_item_scores",
+    }
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {name: con.execute(sql).df() for name, sql in tables.items()}
+
+
+def derived_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Dataframes computed here, independently of the dbt models."""
+    questions = frames["fct_question_scores"]
+    per_respondent_questions = (
+        questions.groupby(["survey_year", "municipality_code"]).agg(
+            question_rows=("question_no", "size"), distinct_questions=("question_no", "nunique")
+        )
+    ).reset_index()
+    themes = frames["fct_theme_scores"]
+    per_respondent_themes = (
+        themes.groupby(["survey_year", "municipality_code"]).agg(
+            theme_rows=("theme_no", "size"), distinct_themes=("theme_no", "nunique")
+        )
+    ).reset_index()
+    recomputed = (
+        questions.dropna(subset=["score"])
+        .groupby(["survey_year", "municipality_code"])["score"]
+        .mean()
+        .rename("recomputed_total")
+        .reset_index()
+    )
+    totals = frames["fct_total_scores"].merge(
+        recomputed, on=["survey_year", "municipality_code"], how="outer", indicator=True
+    )
+    totals["total_difference"] = (totals["score"] - totals["recomputed_total"]).abs()
+    totals["in_both"] = totals["_merge"] == "both"
+    return {
+        "questions_per_respondent": per_respondent_questions,
+        "themes_per_respondent": per_respondent_themes,
+        "total_vs_question_mean": totals.drop(columns="_merge"),
+    }
+
+
+def suites(frames: dict[str, pd.DataFrame]):
+    """(table, dataframe, expectations) for every suite."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    municipality_codes = sorted(int(c) for c in frames["municipalities"]["municipality_code"])
+    question_nos = sorted(int(q) for q in frames["rubric_questions"]["question_no"])
+    theme_nos = sorted(int(t) for t in frames["rubric_themes"]["theme_no"])
+    raw_codes = sorted({str(c) for c in municipality_codes})
+    raw_questions = sorted({str(q) for q in question_nos})
+    derived = derived_frames(frames)
+
+    yield "raw_responses", frames["raw_responses"], [
+        e.ExpectTableRowCountToBeBetween(min_value=1),
+        *[
+            e.ExpectColumnToExist(column=column)
+            for column in ("source_file", "source_line_number", "municipality_code", "survey_year", "question_no", "item", "answer")
+        ],
+        e.ExpectColumnValuesToNotBeNull(column="municipality_code"),
+        e.ExpectColumnValuesToNotBeNull(column="answer"),
+        e.ExpectColumnValuesToBeInSet(column="municipality_code", value_set=raw_codes),
+        e.ExpectColumnValuesToBeInSet(column="question_no", value_set=raw_questions),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["source_file", "source_line_number"]),
+    ]
+    yield "fct_question_scores", frames["fct_question_scores"], [
+        e.ExpectTableRowCountToBeBetween(min_value=1),
+        e.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
+        e.ExpectColumnValuesToBeInSet(column="municipality_code", value_set=municipality_codes),
+        e.ExpectColumnValuesToBeInSet(column="question_no", value_set=question_nos),
+        e.ExpectColumnValuesToBeInSet(column="theme_no", value_set=theme_nos),
+        e.ExpectColumnValuesToBeInSet(column="score_status", value_set=["scored", "imputed", "not_answered"]),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["survey_year", "municipality_code", "question_no"]),
+    ]
+    yield "fct_theme_scores", frames["fct_theme_scores"], [
+        e.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
+        e.ExpectColumnValuesToBeInSet(column="theme_no", value_set=theme_nos),
+        e.ExpectColumnValuesToBeInSet(column="municipality_code", value_set=municipality_codes),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["survey_year", "municipality_code", "theme_no"]),
+    ]
+    yield "fct_total_scores", frames["fct_total_scores"], [
+        e.ExpectTableRowCountToBeBetween(min_value=1),
+        e.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
+        e.ExpectColumnValuesToBeInSet(column="municipality_code", value_set=municipality_codes),
+        e.ExpectColumnValuesToBeInSet(column="questions_expected", value_set=[len(question_nos)]),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["survey_year", "municipality_code"]),
+    ]
+    yield "fct_item_scores", frames["fct_item_scores"], [
+        e.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
+        e.ExpectColumnValuesToBeInSet(column="question_no", value_set=question_nos),
+        e.ExpectColumnValuesToBeUnique(column="item_score_key"),
+    ]
+    yield "questions_per_respondent", derived["questions_per_respondent"], [
+        e.ExpectColumnValuesToBeInSet(column="question_rows", value_set=[len(question_nos)]),
+        e.ExpectColumnValuesToBeInSet(column="distinct_questions", value_set=[len(question_nos)]),
+    ]
+    yield "themes_per_respondent", derived["themes_per_respondent"], [
+        e.ExpectColumnValuesToBeInSet(column="theme_rows", value_set=[len(theme_nos)]),
+        e.ExpectColumnValuesToBeInSet(column="distinct_themes", value_set=[len(theme_nos)]),
+    ]
+    yield "total_vs_question_mean", derived["total_vs_question_mean"], [
+        e.ExpectColumnValuesToBeInSet(column="in_both", value_set=[True]),
+        e.ExpectColumnValuesToBeBetween(column="total_difference", min_value=0, max_value=TOLERANCE),
+    ]
+
+
+def validate(database: Path) -> list[Check]:
+    import great_expectations as gx
+
+    frames = load_frames(database)
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_pandas(name="warehouse")
+    checks: list[Check] = []
+    for table, frame, expectations in suites(frames):
+        asset = source.add_dataframe_asset(name=table)
+        batch_definition = asset.add_batch_definition_whole_dataframe(name=f"{table}_whole")
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{table}_suite", expectations=expectations))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{table}_validation", data=batch_definition, suite=suite)
+        )
+        result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+        for outcome in result.results:
+            config = outcome.expectation_config
+            kwargs = config.kwargs
+            column = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or "-"
+            details = outcome.result or {}
+            if outcome.success:
+                detail = ""
+            else:
+                detail = f"{details.get('unexpected_count', '?')} unexpected"
+                examples = details.get("partial_unexpected_list") or details.get("observed_value")
+                if examples is not None:
+                    detail += f", e.g. {examples if not isinstance(examples, list) else examples[:5]}"
+            checks.append(Check(table, config.type, column, bool(outcome.success), detail))
+    return checks
+
+
+def print_summary(checks: list[Check], out=sys.stdout) -> None:
+    width = max(len(f"{c.table}.{c.column}") for c in checks)
+    for check in checks:
+        status = "PASS" if check.success else "FAIL"
+        print(f"{status}  {f'{check.table}.{check.column}':<{width}}  {check.expectation}  {check.detail}", file=out)
+    failed = sum(not c.success for c in checks)
+    print(f"Great Expectations: {len(checks) - failed} passed, {failed} failed", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=Path(os.environ.get("DBT_DUCKDB_PATH", "warehouse/styringsoverblik.duckdb")),
+        help="DuckDB warehouse file (default: $DBT_DUCKDB_PATH or warehouse/styringsoverblik.duckdb)",
+    )
+    args = parser.parse_args(argv)
+    if not args.database.exists():
+        print(f"gx_validate: no warehouse at {args.database}; run dbt build first", file=sys.stderr)
+        return 2
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    checks = validate(args.database)
+    print_summary(checks)
+    return 0 if all(c.success for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
