@@ -67,10 +67,15 @@ MULTI_SELECT_QUESTIONS = frozenset({34})
 # The question whose number of yes-answers is scored (0..n items).
 YES_COUNT_QUESTION = 14
 
-# The rubric's canonical label of the last paragraph row, and the spellings
-# printed in the note for it in some questions (mapped by the alias seed).
+# The rubric's canonical label of the last paragraph row, and the spelling the
+# note prints for it where that differs (Q4 prints the canonical one). The
+# alias seed lists several spellings per question, so it cannot say which one
+# is printed; it is used to check that the printed spelling is a known alias.
 PARAGRAPH_CANONICAL = "§ 85/ABL § 105"
-PARAGRAPH_PRINTED_ALIASES = frozenset({"§ 85/ABL § 85", "§ 85/ABL § 108"})
+PARAGRAPH_PRINTED = {
+    **{q: "§ 85/ABL § 85" for q in (5, 6, 7, 8)},
+    **{q: "§ 85/ABL § 108" for q in (11, 12)},
+}
 
 VED_IKKE = "ved ikke"
 NEUTRAL_SHARE = 8 / 72  # about 8 of 72 municipalities have no internal botilbud
@@ -155,16 +160,25 @@ def load_rubric(root: Path = ROOT) -> list[Question]:
     option_rows = _read_csv(rubric / "rubric_options.csv")
     alias_rows = _read_csv(rubric / "rubric_label_aliases.csv")
 
-    # Printed spelling of the paragraph row per question, from the alias seed.
+    # Printed spelling of the paragraph row per question: taken from the alias
+    # seed's item rows (canonical "§ 85/ABL § 105") whose alias is the one the
+    # note prints for that question.
     printed: dict[tuple[int, str], str] = {}
     for row in alias_rows:
+        qno = int(row["question_no"]) if row.get("question_no", "").strip() else None
         if (
             row.get("label_kind", "").strip() == "item"
             and row.get("canonical_label", "") == PARAGRAPH_CANONICAL
-            and row.get("alias_label", "") in PARAGRAPH_PRINTED_ALIASES
-            and row.get("question_no", "").strip()
+            and qno in PARAGRAPH_PRINTED
+            and row.get("alias_label", "") == PARAGRAPH_PRINTED[qno]
         ):
-            printed[(int(row["question_no"]), PARAGRAPH_CANONICAL)] = row["alias_label"]
+            printed[(qno, PARAGRAPH_CANONICAL)] = row["alias_label"]
+    missing = sorted(set(PARAGRAPH_PRINTED) - {q for q, _ in printed})
+    if missing:
+        raise ValueError(
+            f"rubric_label_aliases.csv lacks the printed spelling of {PARAGRAPH_CANONICAL!r} "
+            f"for question(s) {missing}"
+        )
 
     options_by_item: dict[tuple[int, str], list[dict[str, str]]] = {}
     for row in option_rows:

@@ -1,0 +1,64 @@
+{#-
+    Each municipality's score beside the whole country and its region, per survey year and
+    subject (the total, a theme or a question):
+    - rank: 1 = highest score; ties share a rank (1, 1, 3); scores are compared rounded to
+      9 decimals so that equal means computed in a different order tie;
+    - percentile: percent_rank x 100, the share of the other municipalities scoring lower
+      (0 = lowest, 100 = highest);
+    - differences are score minus mean (positive = above the mean).
+-#}
+with
+
+scores as (
+
+    select * from {{ ref('int_scores_unioned') }}
+
+),
+
+municipalities as (
+
+    select * from {{ ref('stg_reference__municipalities') }}
+
+),
+
+scores_with_region as (
+
+    select
+        scores.*,
+        municipalities.region_code,
+        municipalities.region_name,
+        round(scores.score, 9) as comparable_score
+    from scores
+    inner join municipalities on scores.municipality_code = municipalities.municipality_code
+
+),
+
+final as (
+
+    select
+        survey_year,
+        municipality_code,
+        benchmark_level,
+        subject_code,
+        theme_no,
+        question_no,
+        score,
+        is_imputed,
+        region_code,
+        region_name,
+        count(*) over (partition by survey_year, subject_code) as national_municipalities,
+        avg(score) over (partition by survey_year, subject_code) as national_mean,
+        rank() over (partition by survey_year, subject_code order by comparable_score desc) as national_rank,
+        100 * percent_rank() over (partition by survey_year, subject_code order by comparable_score) as national_percentile,
+        count(*) over (partition by survey_year, subject_code, region_code) as region_municipalities,
+        avg(score) over (partition by survey_year, subject_code, region_code) as region_mean,
+        rank() over (partition by survey_year, subject_code, region_code order by comparable_score desc) as region_rank
+    from scores_with_region
+
+)
+
+select
+    *,
+    score - national_mean as difference_to_national_mean,
+    score - region_mean as difference_to_region_mean
+from final
