@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +157,10 @@ def validate(database: Path) -> list[Check]:
     import great_expectations as gx
 
     frames = load_frames(database)
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_pandas(name="warehouse")
     checks: list[Check] = []
     for table, frame, expectations in suites(frames):

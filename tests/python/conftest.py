@@ -60,7 +60,7 @@ def build(responses: Path | str, workdir: Path, **variables) -> DbtRun:
     return run_dbt(
         "build",
         workdir / "warehouse.duckdb",
-        {"raw_responses_path": str(responses), **variables},
+        {"raw_responses_path": str(responses), "export_path": str(workdir / "exports"), **variables},
     )
 
 

@@ -62,12 +62,13 @@ Q_825 = {
     #     rette tilbud" 100, § 107 "Når det rette tilbud er fundet" 0, § 108 "Ved ikke" 0,
     #     § 85/ABL § 85 "Når det rette tilbud er fundet" 0
     6: F(100 + 100 + 0 + 0 + 0, 5),
-    # Q7: § 83 Ja 100, § 85 i egen bolig "Nej, men er ved at blive implementeret" 50, § 95 Ja 100,
-    #     § 96 Nej 0, § 97 Ved ikke 0, § 103 Ja 100, § 104 "Nej, men ..." 50, § 107 Ja 100,
-    #     § 108 Nej 0, § 85/ABL § 85 "Nej, men ..." 50
+    # Q7: § 83 Ja 100, § 85 i egen bolig "Nej, men er ved at blive implementeret" 50,
+    #     § 95 Ja 100, § 96 Nej 0, § 97 Ved ikke 0, § 103 Ja 100, § 104 "Nej, men ..." 50,
+    #     § 107 Ja 100, § 108 Nej 0, § 85/ABL § 85 "Nej, men ..." 50
     7: F(100 + 50 + 100 + 0 + 0 + 100 + 50 + 100 + 0 + 50, 10),
-    # Q8: § 83 "Ja, via formaliseret samarbejde" 100, § 85 i egen bolig "Ja via uformel dialog" 50,
-    #     § 97 Nej 0, § 103 Ved ikke 0, § 104 formaliseret 100, § 107 uformel 50, § 108 uformel 50,
+    # Q8: § 83 "Ja, via formaliseret samarbejde (fx via visitationsudvalg)" 100,
+    #     § 85 i egen bolig "Ja via uformel dialog" 50, § 97 Nej 0, § 103 Ved ikke 0,
+    #     § 104 formaliseret 100, § 107 uformel 50, § 108 uformel 50,
     #     § 85/ABL § 85 formaliseret 100
     8: F(100 + 50 + 0 + 0 + 100 + 50 + 50 + 100, 8),
     # Q9: Krav om ... Ja 100, Tydeliggørelse af priser Nej 0, Formaliseret samarbejdsflade Ja 100
@@ -76,10 +77,13 @@ Q_825 = {
     # Q11: § 83 Ja 100, § 85 i egen bolig Ja 100, § 95 Nej 0, § 96 Ja 100, § 97 Ja 100,
     #      § 103 Ved ikke 0, § 104 Ja 100, § 107 Nej 0, § 108 Ja 100, § 85/ABL § 108 Ja 100
     11: F(100 + 100 + 0 + 100 + 100 + 0 + 100 + 0 + 100 + 100, 10),
-    # Q12: § 83 "Hver 6. måned eller hyppigere" 100, § 85 i egen bolig "Mellem hver 6. måned og
-    #      årligt" 75, § 95 Årligt 50, § 96 "Mellem hver 12. og hver 24. måned" 25, § 97 "Hvert
-    #      andet år eller sjældnere" 0, § 103 "Efter behov" 50, § 104 Hver 6. måned 100, § 107
-    #      Mellem hver 6. måned og årligt 75, § 108 Årligt 50, § 85/ABL § 108 Efter behov 50
+    # Q12: § 83 "Hver 6. måned eller hyppigere" 100,
+    #      § 85 i egen bolig "Mellem hver 6. måned og årligt" 75, § 95 Årligt 50,
+    #      § 96 "Mellem hver 12. og hver 24. måned" 25,
+    #      § 97 "Hvert andet år eller sjældnere" 0,
+    #      § 103 "Efter behov" 50, § 104 "Hver 6. måned eller hyppigere" 100,
+    #      § 107 "Mellem hver 6. måned og årligt" 75, § 108 Årligt 50,
+    #      § 85/ABL § 108 "Efter behov" 50
     12: F(100 + 75 + 50 + 25 + 0 + 50 + 100 + 75 + 50 + 50, 10),
     13: F(100),  # Q13: "Ja, for nogen målgrupper" 100
     # Q14: § 82a "Ja, for alle målgrupper", § 82b Nej, Hjælp tilsvarende Nej -> one yes: 50
@@ -232,7 +236,8 @@ Q_492 = {
     # Q4: § 95 "Ja, ved alle sager" 100, § 96, § 107, § 108, § 85/ABL § 105 Nej 0
     4: F(100 + 0 + 0 + 0 + 0, 5),
     5: F(0 * 5, 5),  # Q5: all five Nej 0
-    # Q6: § 95, § 96, § 107, § 108 "Når det rette tilbud er fundet" 0, § 85/ABL § 85 Ved ikke 0
+    # Q6: § 95, § 96, § 107, § 108 "Når det rette tilbud er fundet" 0,
+    #     § 85/ABL § 85 Ved ikke 0
     6: F(0 + 0 + 0 + 0 + 0, 5),
     # Q7: § 83 "Nej, men er ved at blive implementeret" 50, § 108 Ved ikke 0, other 8 Nej 0
     7: F(50 + 0 + 0 + 0 + 0 + 0 + 0 + 0 + 0 + 0, 10),
@@ -245,7 +250,8 @@ Q_492 = {
     #      "Hvert andet år eller sjældnere" 0
     12: F(25 + 25 + 8 * 0, 10),
     13: F(0),  # Q13: Nej 0
-    14: F(0),  # Q14: § 82a, § 82b, Hjælp tilsvarende all Nej -> no yes: 0 (answered, so not NULL)
+    # Q14: § 82a, § 82b, Hjælp tilsvarende all Nej -> no yes: 0 (answered, so not NULL)
+    14: F(0),
     15: F(0),  # Q15: Ved ikke 0
     16: F(25),  # Q16: "3 niveauer" 25
     17: F(0),  # Q17: "Slet ikke" 0

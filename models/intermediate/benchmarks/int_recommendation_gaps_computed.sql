@@ -118,7 +118,7 @@ final as (
         gains.total_gain,
         row_number() over (
             partition by gains.survey_year, gains.municipality_code
-            order by gains.total_gain desc, gains.question_no
+            order by gains.total_gain desc, gains.question_no asc
         ) as gain_rank,
         questions.recommendation_text,
         questions.recommendation_source

@@ -26,7 +26,7 @@ question_level as (
         survey_year,
         municipality_code,
         'question' as benchmark_level,
-        'Q' || lpad(question_no::varchar, 2, '0') as subject_code,
+        'Q' || lpad(cast(question_no as varchar), 2, '0') as subject_code,
         theme_no,
         question_no,
         score,
@@ -44,7 +44,7 @@ theme_level as (
         'theme' as benchmark_level,
         'T' || theme_no as subject_code,
         theme_no,
-        null::integer as question_no,
+        cast(null as integer) as question_no,
         score,
         questions_imputed > 0 as is_imputed
     from themes_scored
@@ -59,8 +59,8 @@ total_level as (
         municipality_code,
         'total' as benchmark_level,
         'total' as subject_code,
-        null::integer as theme_no,
-        null::integer as question_no,
+        cast(null as integer) as theme_no,
+        cast(null as integer) as question_no,
         score,
         questions_imputed > 0 as is_imputed
     from totals_scored

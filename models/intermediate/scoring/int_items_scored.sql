@@ -74,21 +74,21 @@ checkbox_boxes as (
         options.question_no,
         options.item_code,
         options.option_code,
-        {{ checkbox_score('options.score', 'checked.response_row_id is not null') }} as score,
+        {{ checkbox_score('options.score', 'checked_boxes.response_row_id is not null') }} as score,
         false as counts_as_yes,
         false as is_neutral_mean,
-        checked.response_row_id is not null as is_answered,
-        checked.response_row_id
+        checked_boxes.response_row_id is not null as is_answered,
+        checked_boxes.response_row_id
     from respondents
     cross join options
     inner join questions on options.question_no = questions.question_no
-    left join valid_rows as checked
+    left join valid_rows as checked_boxes
         on
-            respondents.survey_year = checked.survey_year
-            and respondents.municipality_code = checked.municipality_code
-            and options.question_no = checked.question_no
-            and options.item_code = checked.item_code
-            and options.option_code = checked.option_code
+            respondents.survey_year = checked_boxes.survey_year
+            and respondents.municipality_code = checked_boxes.municipality_code
+            and options.question_no = checked_boxes.question_no
+            and options.item_code = checked_boxes.item_code
+            and options.option_code = checked_boxes.option_code
     where questions.scoring_rule = 'checkbox_grid'
 
 ),

@@ -46,18 +46,20 @@ question_item_counts as (
 
     -- Cells a complete answer has: the items, or for the Q34 grid its group x parameter boxes.
     select
-        question_no,
+        options.question_no,
         count(*) as items_in_question
     from options
-    where question_no in (select question_no from questions where scoring_rule = 'checkbox_grid')
-    group by question_no
+    inner join questions on options.question_no = questions.question_no
+    where questions.scoring_rule = 'checkbox_grid'
+    group by options.question_no
     union all
     select
-        question_no,
+        items.question_no,
         count(*) as items_in_question
     from items
-    where question_no in (select question_no from questions where scoring_rule != 'checkbox_grid')
-    group by question_no
+    inner join questions on items.question_no = questions.question_no
+    where questions.scoring_rule != 'checkbox_grid'
+    group by items.question_no
 
 ),
 

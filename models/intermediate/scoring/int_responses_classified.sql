@@ -43,7 +43,7 @@ aliases as (
 
 survey_years as (
 
-    select unnest({{ var('survey_years') | list | tojson }}::integer []) as survey_year
+    select unnest({{ var('survey_years') | list | tojson }}::integer[]) as survey_year
 
 ),
 
@@ -221,26 +221,37 @@ final as (
         -- An exact repeat is reported but does not block a strict build.
         coalesce(reject_reason not in ('duplicate_answer'), false) as is_blocking,
         case reject_reason
-            when 'unknown_municipality' then
-                'municipality code "' || coalesce(raw_municipality_code, '') || '" is not one of the 98 municipality codes (kommunekoder)'
-            when 'survey_year_not_configured' then
-                'survey year "' || coalesce(raw_survey_year, '') || '" is not a configured survey year ('
-                || {{ sql_string_literal(var('survey_years') | join(', ')) }} || '); add it to the dbt var survey_years'
-            when 'unknown_question' then
-                'question number "' || coalesce(raw_question_no, '') || '" is not a question of the survey (1-47)'
-            when 'item_missing' then
-                'Q' || question_no || ' has sub-questions but the item is empty; items are: ' || item_labels
-            when 'item_not_expected' then
-                'Q' || question_no || ' has no sub-questions but the item is "' || raw_item || '"; leave item empty'
-            when 'unknown_item' then
-                'item "' || raw_item || '" is not a sub-question of Q' || question_no || '; items are: ' || item_labels
-            when 'empty_answer' then
-                'answer is empty for ' || cell_description
-            when 'unknown_answer' then
-                'answer "' || raw_answer || '" is not an option of ' || cell_description || '; options are: ' || option_labels
-            when 'conflicting_answers' then
-                cell_description || ' of municipality ' || municipality_code || ' in ' || survey_year
-                || ' has different answers: ' || cell_answers
+            when 'unknown_municipality'
+                then
+                    'municipality code "'
+                    || coalesce(raw_municipality_code, '')
+                    || '" is not one of the 98 municipality codes (kommunekoder)'
+            when 'survey_year_not_configured'
+                then
+                    'survey year "' || coalesce(raw_survey_year, '') || '" is not a configured survey year ('
+                    || {{ sql_string_literal(var('survey_years') | join(', ')) }} || '); add it to the dbt var survey_years'
+            when 'unknown_question'
+                then
+                    'question number "' || coalesce(raw_question_no, '') || '" is not a question of the survey (1-47)'
+            when 'item_missing'
+                then
+                    'Q' || question_no || ' has sub-questions but the item is empty; items are: ' || item_labels
+            when 'item_not_expected'
+                then
+                    'Q' || question_no || ' has no sub-questions but the item is "' || raw_item || '"; leave item empty'
+            when 'unknown_item'
+                then
+                    'item "' || raw_item || '" is not a sub-question of Q' || question_no || '; items are: ' || item_labels
+            when 'empty_answer'
+                then
+                    'answer is empty for ' || cell_description
+            when 'unknown_answer'
+                then
+                    'answer "' || raw_answer || '" is not an option of ' || cell_description || '; options are: ' || option_labels
+            when 'conflicting_answers'
+                then
+                    cell_description || ' of municipality ' || municipality_code || ' in ' || survey_year
+                    || ' has different answers: ' || cell_answers
             when 'duplicate_answer' then
                 'repeats the answer "' || answer_label || '" to ' || cell_description || ' already given at ' || cell_first_row
                 || ' (harmless: counted once)'

@@ -12,7 +12,7 @@ final as (
         cast(survey_year || '-' || option_key as varchar) as answer_distribution_key,
         cast(survey_year as integer) as survey_year,
         cast(question_no as integer) as question_no,
-        cast('Q' || lpad(question_no::varchar, 2, '0') || '.' || item_code as varchar) as item_key,
+        cast('Q' || lpad(cast(question_no as varchar), 2, '0') || '.' || item_code as varchar) as item_key,
         cast(option_key as varchar) as option_key,
         cast(item_code as varchar) as item_code,
         cast(option_code as varchar) as option_code,

@@ -17,13 +17,13 @@ final as (
         cast(sum(items_answered) filter (where scoring_rule != 'checkbox_grid') as integer) as items_answered,
         cast(sum(items_expected) filter (where scoring_rule != 'checkbox_grid') as integer) as items_expected,
         cast(coalesce(
-            string_agg('Q' || lpad(question_no::varchar, 2, '0'), ', ' order by question_no)
-                filter (where score_status = 'not_answered'),
+            string_agg('Q' || lpad(cast(question_no as varchar), 2, '0'), ', ' order by question_no)
+            filter (where score_status = 'not_answered'),
             ''
         ) as varchar) as unanswered_questions,
         cast(coalesce(
             string_agg(
-                'Q' || lpad(question_no::varchar, 2, '0') || ' (' || items_answered || '/' || items_expected || ')',
+                'Q' || lpad(cast(question_no as varchar), 2, '0') || ' (' || items_answered || '/' || items_expected || ')',
                 ', ' order by question_no
             ) filter (where score_status != 'not_answered' and scoring_rule != 'checkbox_grid' and items_answered < items_expected),
             ''

@@ -10,7 +10,7 @@ final as (
 
     select
         cast(
-            survey_year || '-' || municipality_code || '-Q' || lpad(question_no::varchar, 2, '0') as varchar
+            survey_year || '-' || municipality_code || '-Q' || lpad(cast(question_no as varchar), 2, '0') as varchar
         ) as question_score_key,
         cast(survey_year as integer) as survey_year,
         cast(municipality_code as integer) as municipality_code,

@@ -9,7 +9,7 @@ items as (
 final as (
 
     select
-        'Q' || lpad(question_no::varchar, 2, '0') || '.' || item_code as item_key,
+        'Q' || lpad(cast(question_no as varchar), 2, '0') || '.' || item_code as item_key,
         question_no,
         item_no,
         item_code,

@@ -9,7 +9,7 @@ options as (
 final as (
 
     select
-        'Q' || lpad(question_no::varchar, 2, '0') || '.' || item_code || '.' || option_code as option_key,
+        'Q' || lpad(cast(question_no as varchar), 2, '0') || '.' || item_code || '.' || option_code as option_key,
         question_no,
         item_code,
         option_no,

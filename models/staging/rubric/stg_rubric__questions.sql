@@ -11,7 +11,7 @@ final as (
     select
         question_no,
         theme_no,
-        'Q' || lpad(question_no::varchar, 2, '0') as question_code,
+        'Q' || lpad(cast(question_no as varchar), 2, '0') as question_code,
         question_text,
         scoring_rule,
         recommendation_text,
