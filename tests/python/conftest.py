@@ -72,13 +72,18 @@ def query(db_path: Path, sql: str) -> list[dict]:
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+def mart_names(db_path: Path) -> list[str]:
+    """Every table in the marts schema."""
+    rows = query(db_path, "select table_name from information_schema.tables where table_schema = 'marts' order by 1")
+    return [row["table_name"] for row in rows]
+
+
 def mart_snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every mart's rows, sorted, for before/after comparisons."""
+    names = mart_names(db_path)
+    assert set(MARTS) <= set(names)
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return {
-            name: sorted(con.execute(f"select * from marts.{name}").fetchall(), key=repr)
-            for name in MARTS
-        }
+        return {name: sorted(con.execute(f"select * from marts.{name}").fetchall(), key=repr) for name in names}
 
 
 @pytest.fixture(scope="session")
