@@ -43,11 +43,7 @@ final as (
         grouping_name,
         group_code,
         group_name,
-        count(*) over (partition by survey_year, subject_code, grouping_code, group_code) as group_municipalities,
-        avg(score) over (partition by survey_year, subject_code, grouping_code, group_code) as group_mean,
-        rank() over (
-            partition by survey_year, subject_code, grouping_code, group_code order by comparable_score desc
-        ) as group_rank
+        {{ peer_benchmark('group', ['survey_year', 'subject_code', 'grouping_code', 'group_code']) }}
     from grouped_scores
 
 )

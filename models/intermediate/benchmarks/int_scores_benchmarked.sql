@@ -46,13 +46,9 @@ final as (
         is_imputed,
         region_code,
         region_name,
-        count(*) over (partition by survey_year, subject_code) as national_municipalities,
-        avg(score) over (partition by survey_year, subject_code) as national_mean,
-        rank() over (partition by survey_year, subject_code order by comparable_score desc) as national_rank,
+        {{ peer_benchmark('national', ['survey_year', 'subject_code']) }},
         100 * percent_rank() over (partition by survey_year, subject_code order by comparable_score) as national_percentile,
-        count(*) over (partition by survey_year, subject_code, region_code) as region_municipalities,
-        avg(score) over (partition by survey_year, subject_code, region_code) as region_mean,
-        rank() over (partition by survey_year, subject_code, region_code order by comparable_score desc) as region_rank
+        {{ peer_benchmark('region', ['survey_year', 'subject_code', 'region_code']) }}
     from scores_with_region
 
 )

@@ -1,0 +1,8 @@
+{#- Benchmark columns of a score against a set of peers (the country, a region, a comparison
+    group): `<prefix>_municipalities`, `<prefix>_mean` and `<prefix>_rank` (1 = highest; ties
+    share a rank, comparing `comparable_score`, the score rounded to 9 decimals). -#}
+{% macro peer_benchmark(prefix, partition_by) -%}
+    count(*) over (partition by {{ partition_by | join(', ') }}) as {{ prefix }}_municipalities,
+    avg(score) over (partition by {{ partition_by | join(', ') }}) as {{ prefix }}_mean,
+    rank() over (partition by {{ partition_by | join(', ') }} order by comparable_score desc) as {{ prefix }}_rank
+{%- endmacro %}
