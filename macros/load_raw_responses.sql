@@ -30,6 +30,7 @@
     {% endif %}
 
     {% set selects = [] %}
+    {% set line_readers = {} %}
     {% for file in files %}
         {% set probe = run_query(
             "select size, try(decode(content)) is not null as is_utf8,"
@@ -74,28 +75,56 @@
         {% for name in header %}
             {% do column_types.append(sql_string_literal(name ~ '') ~ ": 'VARCHAR'") %}
         {% endfor %}
+        {% set all_fields = [] %}
+        {% for name in header %}{% do all_fields.append('coalesce(' ~ adapter.quote(name) ~ ", '')") %}{% endfor %}
+        {% set csv_options -%}
+            encoding = '{{ encoding }}', delim = '{{ delimiter }}', header = true, quote = '"', escape = '"',
+            columns = { {{ column_types | join(', ') }} }, auto_detect = false, null_padding = true, parallel = false
+        {%- endset %}
+        {% set records_relation = "read_csv(" ~ sql_string_literal(file) ~ ", " ~ csv_options ~ ")" %}
+
+        {#- Rows the CSV reader cannot parse (too many fields, broken quoting) stop the run with
+            their line and text, instead of DuckDB's generic parser error. -#}
+        {% do run_query("drop table if exists load_raw_responses_errors; drop table if exists load_raw_responses_scans") %}
+        {% do run_query(
+            "select count(*) from read_csv(" ~ sql_string_literal(file) ~ ", " ~ csv_options
+            ~ ", store_rejects = true, rejects_table = 'load_raw_responses_errors', rejects_scan = 'load_raw_responses_scans')"
+        ) %}
+        {% set unparsable = run_query(
+            "select line, error_type, error_message, trim(csv_line, chr(10) || chr(13)) from load_raw_responses_errors order by line"
+        ).rows %}
+        {% if unparsable | length > 0 %}
+            {% set problems = [] %}
+            {% for row in unparsable[:20] %}
+                {% do problems.append("line " ~ row[0] ~ ": " ~ row[2] ~ " (" ~ row[3] ~ ")") %}
+            {% endfor %}
+            {{ exceptions.raise_compiler_error(
+                "Response file '" ~ file ~ "' has " ~ unparsable | length ~ " line(s) that are not valid CSV with the delimiter '"
+                ~ delimiter ~ "' and the columns " ~ header | join(',') ~ ": " ~ problems | join('; ')
+                ~ ". A value holding the delimiter or a line break must be enclosed in double quotes."
+            ) }}
+        {% endif %}
+
         {% set select_sql %}
             with records as (
                 select
                     row_number() over () as record_no,
-                    {% for name in required_columns %}"{{ name }}",{% endfor %}
-                from read_csv(
-                    {{ sql_string_literal(file) }},
-                    encoding = '{{ encoding }}',
-                    delim = '{{ delimiter }}',
-                    header = true,
-                    quote = '"',
-                    escape = '"',
-                    columns = { {{ column_types | join(', ') }} },
-                    auto_detect = false,
-                    null_padding = true,
-                    parallel = false
-                )
+                    -- a quoted field may hold line breaks: the record then spans more lines
+                    1 + length(concat({{ all_fields | join(', ') }}))
+                    - length(replace(concat({{ all_fields | join(', ') }}), chr(10), '')) as line_span,
+                    {% for name in required_columns %}{{ adapter.quote(name) }},{% endfor %}
+                from {{ records_relation }}
+            ),
+
+            positioned_records as (
+                select
+                    *,
+                    coalesce(sum(line_span) over (order by record_no rows between unbounded preceding and 1 preceding), 0) + 1
+                        as first_data_line_no
+                from records
             ),
 
             lines as (
-                -- DuckDB's CSV reader skips blank lines; number the non-blank data lines
-                -- so each record keeps the line number it has in the file.
                 select
                     row_number() over () as line_number,
                     line,
@@ -103,22 +132,26 @@
             ),
 
             data_lines as (
+                -- DuckDB's CSV reader skips blank lines: number the non-blank lines after the
+                -- header, so each record keeps the line number it starts on in the file.
                 select
                     line_number,
-                    row_number() over (order by line_number) as record_no,
+                    row_number() over (order by line_number) as data_line_no,
                 from lines
                 where line_number > 1 and trim(coalesce(line, '')) not in ('', chr(13))
             )
 
             select
                 {{ sql_string_literal(file) }} as source_file,
-                coalesce(data_lines.line_number, records.record_no + 1) as source_line_number,
+                data_lines.line_number as source_line_number,
+                positioned_records.line_span as source_line_span,
                 '{{ encoding }}' as source_encoding,
                 '{{ delimiter }}' as source_delimiter,
-                {% for name in required_columns %}records."{{ name }}",{% endfor %}
-            from records
-            left join data_lines on records.record_no = data_lines.record_no
+                {% for name in required_columns %}positioned_records.{{ adapter.quote(name) }},{% endfor %}
+            from positioned_records
+            left join data_lines on positioned_records.first_data_line_no = data_lines.data_line_no
         {% endset %}
+        {% do line_readers.update({file: lines_relation}) %}
         {% do selects.append(select_sql) %}
     {% endfor %}
 
@@ -132,14 +165,49 @@
     {% endset %}
     {% do run_query(load_sql) %}
 
-    {% set counts = run_query("select source_file, count(*) from raw.raw_responses group by all").rows %}
-    {% set counted = {} %}
-    {% for row in counts %}{% do counted.update({row[0]: row[1]}) %}{% endfor %}
     {% for file in files %}
-        {% if counted.get(file, 0) == 0 %}
+        {% set check_sql %}
+            -- Every non-blank line must belong to a record: DuckDB's reader can stop early at a
+            -- quote that is opened and never closed, and such lines must not vanish silently.
+            with
+
+            read_lines as (
+                select
+                    count(*) as records,
+                    coalesce(sum(source_line_span), 0) as lines_read
+                from raw.raw_responses
+                where source_file = {{ sql_string_literal(file) }}
+            ),
+
+            data_lines as (
+                select
+                    line_number,
+                    line,
+                    row_number() over (order by line_number) as data_line_no
+                from (select row_number() over () as line_number, line from {{ line_readers[file] }})
+                where line_number > 1 and trim(coalesce(line, '')) not in ('', chr(13))
+            )
+
+            select
+                read_lines.records,
+                read_lines.lines_read,
+                (select count(*) from data_lines) as data_lines,
+                (select min(line_number) from data_lines where data_line_no = read_lines.lines_read + 1) as first_unread_line,
+                (select min(line) from data_lines where data_line_no = read_lines.lines_read + 1) as first_unread_text
+            from read_lines
+        {% endset %}
+        {% set check = run_query(check_sql).rows[0] %}
+        {% if check[0] == 0 %}
             {{ exceptions.raise_compiler_error("Response file '" ~ file ~ "' has a header but no response rows; expected one row per answered cell.") }}
         {% endif %}
-        {{ log("Loaded " ~ counted[file] ~ " raw response rows from " ~ file, info=true) }}
+        {% if check[1] < check[2] %}
+            {{ exceptions.raise_compiler_error(
+                "Response file '" ~ file ~ "' has " ~ check[2] ~ " data lines but only " ~ check[1]
+                ~ " could be read as CSV rows: reading stopped at line " ~ check[3] ~ " (" ~ check[4]
+                ~ "). Look for a quote that is opened and never closed at or before that line."
+            ) }}
+        {% endif %}
+        {{ log("Loaded " ~ check[0] ~ " raw response rows from " ~ file, info=true) }}
     {% endfor %}
     {{ return('') }}
 {% endmacro %}

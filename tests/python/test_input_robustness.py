@@ -42,6 +42,8 @@ BAD_FILES = {
     "header_only.csv": "has a header but no response rows",
     "missing_column.csv": "lacks the required column(s) question_no",
     "windows1252_curly_quotes.csv": "is not UTF-8 and holds bytes 0x80-0x9F",
+    "too_many_fields.csv": "line 3: Expected Number of Columns: 5 Found: 6 (101,2023,4,§ 95,Ja, ved alle sager)",
+    "unterminated_quote.csv": "has 3 data lines but only 2 could be read as CSV rows: reading stopped at line 4",
 }
 
 
@@ -98,6 +100,16 @@ def test_bad_file_stops_the_run_with_a_clear_message(fixture, good_warehouse):
     assert BAD_FILES[fixture] in run.output
     assert "Traceback" not in run.output
     assert mart_snapshot(good_warehouse / "warehouse.duckdb") == before
+
+
+def test_line_numbers_survive_quoted_line_breaks_and_blank_lines(tmp_path):
+    """A quoted value spanning two lines and a blank line: the bad row is still named by its line."""
+    fixture = BAD / "line_break_in_quoted_field.csv"
+    run = build(fixture, tmp_path)
+    assert run.returncode != 0
+    assert f"{fixture}:6 [unknown_answer]" in run.output, run.output[-3000:]
+    lines = query(run.db_path, "select source_line_number, source_line_span from raw.raw_responses order by 1")
+    assert [(r["source_line_number"], r["source_line_span"]) for r in lines] == [(2, 2), (5, 1), (6, 1)]
 
 
 def test_missing_file_names_the_path(good_warehouse):
