@@ -1,8 +1,9 @@
 {#- Benchmark columns of a score against a set of peers (the country, a region, a comparison
     group): `<prefix>_municipalities`, `<prefix>_mean` and `<prefix>_rank` (1 = highest; ties
-    share a rank, comparing `comparable_score`, the score rounded to 9 decimals). -#}
+    share a rank; scores are compared rounded to 9 decimals, so equal means summed in another
+    order tie). -#}
 {% macro peer_benchmark(prefix, partition_by) -%}
     count(*) over (partition by {{ partition_by | join(', ') }}) as {{ prefix }}_municipalities,
     avg(score) over (partition by {{ partition_by | join(', ') }}) as {{ prefix }}_mean,
-    rank() over (partition by {{ partition_by | join(', ') }} order by comparable_score desc) as {{ prefix }}_rank
+    rank() over (partition by {{ partition_by | join(', ') }} order by round(score, 9) desc) as {{ prefix }}_rank
 {%- endmacro %}

@@ -21,8 +21,7 @@ grouped_scores as (
         memberships.grouping_code,
         memberships.grouping_name,
         memberships.group_code,
-        memberships.group_name,
-        round(scores.score, 9) as comparable_score
+        memberships.group_name
     from scores
     inner join memberships on scores.municipality_code = memberships.municipality_code
 

@@ -26,8 +26,7 @@ scores_with_region as (
     select
         scores.*,
         municipalities.region_code,
-        municipalities.region_name,
-        round(scores.score, 9) as comparable_score
+        municipalities.region_name
     from scores
     inner join municipalities on scores.municipality_code = municipalities.municipality_code
 
@@ -47,7 +46,7 @@ final as (
         region_code,
         region_name,
         {{ peer_benchmark('national', ['survey_year', 'subject_code']) }},
-        100 * percent_rank() over (partition by survey_year, subject_code order by comparable_score) as national_percentile,
+        100 * percent_rank() over (partition by survey_year, subject_code order by round(score, 9)) as national_percentile,
         {{ peer_benchmark('region', ['survey_year', 'subject_code', 'region_code']) }}
     from scores_with_region
 

@@ -210,9 +210,9 @@ final as (
         survey_year,
         question_no,
         item_code,
-        canonical_item_label as item_label,
+        canonical_item_label,
         option_code,
-        canonical_answer_label as answer_label,
+        canonical_answer_label,
         option_score,
         counts_as_yes,
         is_neutral_mean,
@@ -253,7 +253,7 @@ final as (
                     cell_description || ' of municipality ' || municipality_code || ' in ' || survey_year
                     || ' has different answers: ' || cell_answers
             when 'duplicate_answer' then
-                'repeats the answer "' || answer_label || '" to ' || cell_description || ' already given at ' || cell_first_row
+                'repeats the answer "' || classified.answer_label || '" to ' || cell_description || ' already given at ' || cell_first_row
                 || ' (harmless: counted once)'
         end as reject_message
     from classified
