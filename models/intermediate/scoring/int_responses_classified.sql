@@ -253,7 +253,7 @@ final as (
                     cell_description || ' of municipality ' || municipality_code || ' in ' || survey_year
                     || ' has different answers: ' || cell_answers
             when 'duplicate_answer' then
-                'repeats the answer "' || classified.answer_label || '" to ' || cell_description || ' already given at ' || cell_first_row
+                'repeats the answer "' || answer_label || '" to ' || cell_description || ' already given at ' || cell_first_row
                 || ' (harmless: counted once)'
         end as reject_message
     from classified
