@@ -3,7 +3,7 @@
     label match (raw responses, rubric labels, aliases). NULL and '' both become ''. -#}
 {% macro normalize_label(expression) -%}
     lower(trim(regexp_replace(
-        translate(coalesce({{ expression }}, ''), '’‘´`“”„«»–—‐‑−' || chr(160), '''''''''""""""-----' || ' '),
+        translate(coalesce({{ expression }}, ''), '’‘´`“”„«»–—‐‑−' || chr(160), '''''''''"""""-----' || ' '),
         '\s+', ' ', 'g'
     )))
 {%- endmacro %}

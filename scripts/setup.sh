@@ -19,6 +19,13 @@ if [ -z "$python_bin" ]; then
     exit 1
 fi
 
+# Debian's headless Chromium: `styringsoverblik report --pdf` and the report's browser tests
+if [ ! -x /usr/bin/chromium ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
     "$python_bin" -m venv .venv
 fi

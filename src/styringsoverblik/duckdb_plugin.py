@@ -1,45 +1,92 @@
-"""dbt-duckdb plugin: file-system helpers for the atomic Parquet export of the marts.
+"""dbt-duckdb plugin: the project's Python inside the dbt process.
 
-DuckDB's COPY writes a file in place, so a reader polling the export folder could see a
-half-written file. The export post-hook (macro export_parquet) therefore COPYs each mart to a
-temporary file in a staging folder beside the export folder and then calls
-`styringsoverblik_publish_file(tmp, final)`, which renames it into place with os.replace —
-atomic on one file system. Readers see the old file or the new one, never a partial one.
+Enabled in profiles.yml (``plugins: [{module: styringsoverblik.duckdb_plugin}]``), it
 
-Enabled in profiles.yml:  plugins: [{module: styringsoverblik.duckdb_plugin}]
+- checks, before dbt opens the warehouse for writing, that no other process holds it (another
+  build, or a read-only reader such as Power BI's ODBC connection), and otherwise stops with a
+  message that says who holds it and what to do; with ``STYRINGSOVERBLIK_LOCK_WAIT_SECONDS``
+  (or the plugin config ``lock_wait_seconds``) it waits that long for the file first;
+- registers two SQL functions that the on-run-start and on-run-end hooks call with a JSON
+  context (macros ``begin_build`` and ``end_build``):
+  ``styringsoverblik_begin_build(json)`` and ``styringsoverblik_end_build(json)`` run
+  ``styringsoverblik.publish.begin_build`` / ``end_build`` on a connection of their own to the
+  same database (the hook's own statement is still running while they work).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import time
 from pathlib import Path
+from typing import Any, Dict
 
+import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt_common.exceptions import DbtRuntimeError
+
+from styringsoverblik import publish
+
+LOCK_MESSAGE = re.compile(r"Could not set lock on file|Conflicting lock", re.IGNORECASE)
 
 
-def make_directory(path: str) -> str:
-    """Create a folder (and its parents) if missing; returns its absolute path."""
-    folder = Path(path).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return str(folder)
+class WarehouseBusy(DbtRuntimeError):
+    pass
 
 
-def publish_file(temporary_path: str, final_path: str) -> str:
-    """Atomically replace final_path by temporary_path; returns the final absolute path."""
-    final = Path(final_path).resolve()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(Path(temporary_path).resolve(), final)
-    return str(final)
+def lock_holder(message: str) -> str:
+    match = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", message)
+    return f"{match.group(1)} (PID {match.group(2)})" if match else "another process"
+
+
+def wait_for_warehouse(path: str, wait_seconds: float) -> None:
+    """Open and close the warehouse for writing, waiting up to wait_seconds while it is locked."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            duckdb.connect(path).close()
+            return
+        except duckdb.IOException as error:
+            if not LOCK_MESSAGE.search(str(error)):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"The warehouse file '{path}' is in use by {lock_holder(str(error))}: another dbt build, or a "
+                    "reader such as Power BI's DuckDB ODBC connection or a Python session. DuckDB allows one writer "
+                    "or many read-only readers, never both, so this build cannot start. Nothing was changed. Let the "
+                    "other build finish, or close the reader (Power BI can read the Parquet export instead, which "
+                    "never locks the warehouse), then run again; or set STYRINGSOVERBLIK_LOCK_WAIT_SECONDS=<seconds> "
+                    "to wait for the file."
+                ) from None
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
 
 
 class Plugin(BasePlugin):
-    def configure_connection(self, conn):
-        for name, function in (
-            ("styringsoverblik_make_directory", make_directory),
-            ("styringsoverblik_publish_file", publish_file),
+    def initialize(self, plugin_config: Dict[str, Any]):
+        self.lock_wait_seconds = float(
+            os.environ.get("STYRINGSOVERBLIK_LOCK_WAIT_SECONDS", plugin_config.get("lock_wait_seconds", 0))
+        )
+        self.root_connection: duckdb.DuckDBPyConnection | None = None
+
+    def update_connection_config(self, creds, config: Dict[str, Any]):
+        path = creds.path
+        if path and path != ":memory:" and not path.startswith("md:") and Path(path).exists():
+            wait_for_warehouse(path, self.lock_wait_seconds)
+
+    def configure_connection(self, conn: duckdb.DuckDBPyConnection):
+        self.root_connection = conn
+        for name, step in (
+            ("styringsoverblik_begin_build", publish.begin_build),
+            ("styringsoverblik_end_build", publish.end_build),
         ):
+            conn.create_function(name, self._hook(step), ["VARCHAR"], "VARCHAR", side_effects=True)
+
+    def _hook(self, step):
+        def call(context_json: str) -> str:
+            cursor = self.root_connection.cursor()
             try:
-                conn.create_function(name, function, side_effects=True)
-            except Exception as error:  # already registered on this connection
-                if "already exists" not in str(error):
-                    raise
+                return step(cursor, publish.BuildContext.from_json(context_json))
+            finally:
+                cursor.close()
+
+        return call

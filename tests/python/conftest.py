@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from styringsoverblik.publish import relocate
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -26,6 +28,10 @@ MARTS = (
     "fct_theme_scores",
     "fct_total_scores",
 )
+# Tables of the published schema written by the publish step itself (they name the build).
+BUILD_LOG = ("dim_builds", "fct_build_input_files")
+SAMPLE = PROJECT_ROOT / "data" / "sample" / "responses_2023_synthetic.csv"
+HAND_FIXTURE = FIXTURES / "scoring" / "hand_computed.csv"
 
 
 @dataclass
@@ -35,33 +41,69 @@ class DbtRun:
     db_path: Path
 
 
+def dbt_command(
+    command: str,
+    db_path: Path,
+    variables: dict | None = None,
+    extra_args: tuple[str, ...] = (),
+    project: Path = PROJECT_ROOT,
+) -> tuple[list[str], dict]:
+    """The argv and environment of `dbt <command>` on a DuckDB file and target folder of its own."""
+    work = db_path.parent
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(db_path), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    args = [DBT, *command.split(), "--project-dir", str(project), "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    return args + list(extra_args), env
+
+
 def run_dbt(
     command: str,
     db_path: Path,
     variables: dict | None = None,
     extra_args: tuple[str, ...] = (),
+    project: Path = PROJECT_ROOT,
+    env: dict | None = None,
 ) -> DbtRun:
     """Run `dbt <command>` in the project with its own DuckDB file and target folder."""
-    work = db_path.parent
-    env = {**os.environ, "DBT_DUCKDB_PATH": str(db_path), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-    args = [DBT, command, "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    if variables:
-        args += ["--vars", json.dumps(variables)]
-    args += list(extra_args)
+    args, base_env = dbt_command(command, db_path, variables, extra_args, project)
     proc = subprocess.run(
-        args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900
+        args, cwd=project, env={**base_env, **(env or {})}, capture_output=True, text=True, timeout=900
     )
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, db_path)
 
 
-def build(responses: Path | str, workdir: Path, **variables) -> DbtRun:
-    """`dbt build` on one response file (or glob) into workdir/warehouse.duckdb."""
+BLOCKING_REASONS = (
+    "conflicting_answers", "empty_answer", "item_missing", "item_not_expected", "survey_year_not_configured",
+    "unknown_answer", "unknown_item", "unknown_municipality", "unknown_question",
+)
+
+
+def every_reason_file(folder: Path, with_duplicate: bool = False) -> Path:
+    """Four valid rows (lines 2-5), then one bad row of each blocking reason from its fixture in
+    tests/fixtures/bad_input (lines 6-14, in the order of BLOCKING_REASONS; the conflicting
+    answer also rejects line 2), and optionally a harmless duplicate (line 15)."""
+    bad = FIXTURES / "bad_input"
+    header, *rows = (bad / "unknown_answer.csv").read_text(encoding="utf-8").splitlines()
+    lines = [header, *rows[:4]]
+    for reason in BLOCKING_REASONS + (("duplicate_answer",) if with_duplicate else ()):
+        fixture = (bad / f"{reason}.csv").read_text(encoding="utf-8").splitlines()
+        assert fixture[:5] == lines[:5], reason
+        lines.append(fixture[5])
+    path = folder / ("every_reason_and_duplicate.csv" if with_duplicate else "every_reason.csv")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def build_vars(responses: Path | str, workdir: Path, **variables) -> dict:
+    return {"raw_responses_path": str(responses), "export_path": str(workdir / "exports"), **variables}
+
+
+def build(responses: Path | str, workdir: Path, command: str = "build", extra_args: tuple[str, ...] = (), **variables) -> DbtRun:
+    """`dbt build` (or another command) on one response file (or glob) into workdir/warehouse.duckdb,
+    exporting to workdir/exports."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return run_dbt(
-        "build",
-        workdir / "warehouse.duckdb",
-        {"raw_responses_path": str(responses), "export_path": str(workdir / "exports"), **variables},
-    )
+    return run_dbt(command, workdir / "warehouse.duckdb", build_vars(responses, workdir, **variables), extra_args)
 
 
 def query(db_path: Path, sql: str) -> list[dict]:
@@ -78,26 +120,77 @@ def mart_names(db_path: Path) -> list[str]:
     return [row["table_name"] for row in rows]
 
 
-def mart_snapshot(db_path: Path) -> dict[str, list[tuple]]:
-    """Every mart's rows, sorted, for before/after comparisons."""
-    names = mart_names(db_path)
+def rounded(rows) -> list[tuple]:
+    """Rows with doubles rounded to 9 decimals, sorted: a mean may differ in its last bits when
+    DuckDB sums in another order, which is no difference in the data."""
+    return sorted((tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows), key=repr)
+
+
+def mart_snapshot(db_path: Path, with_build_log: bool = True) -> dict[str, list[tuple]]:
+    """Every published table's rows, sorted, for before/after comparisons."""
+    names = [n for n in mart_names(db_path) if with_build_log or n not in BUILD_LOG]
     assert set(MARTS) <= set(names)
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return {name: sorted(con.execute(f"select * from marts.{name}").fetchall(), key=repr) for name in names}
+        return {name: rounded(con.execute(f"select * from marts.{name}").fetchall()) for name in names}
+
+
+def published_build_id(db_path: Path) -> str:
+    (row,) = query(db_path, "select build_id from marts.dim_builds where is_current")
+    return row["build_id"]
+
+
+def export_pointer(export_root: Path) -> tuple[str, Path]:
+    """The build id the Parquet pointer (the symlink current) names, and its folder."""
+    folder = (export_root / "current").resolve()
+    assert folder.parent == (export_root / "builds").resolve()
+    return folder.name, folder
+
+
+def export_snapshot(export_root: Path, with_build_log: bool = True) -> tuple[str, dict[str, list[tuple]]]:
+    """The published Parquet set: its build id and every table's rows (as mart_snapshot)."""
+    build_id, folder = export_pointer(export_root)
+    manifest = json.loads((folder / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["build_id"] == build_id
+    tables = {}
+    with duckdb.connect() as con:
+        for name, entry in manifest["tables"].items():
+            if with_build_log or name not in BUILD_LOG:
+                rows = con.execute(f"select * from read_parquet('{folder / entry['file']}')").fetchall()
+                assert len(rows) == entry["rows"], name
+                tables[name] = rounded(rows)
+    return build_id, tables
 
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> DbtRun:
     """One strict build of the shipped sample, shared by the tests that only read it."""
     workdir = tmp_path_factory.mktemp("sample_build")
-    run = build(PROJECT_ROOT / "data" / "sample" / "responses_2023_synthetic.csv", workdir)
+    run = build(SAMPLE, workdir)
     assert run.returncode == 0, run.output[-4000:]
     return run
 
 
+@pytest.fixture(scope="session")
+def hand_build(tmp_path_factory) -> DbtRun:
+    """One strict build of the hand-computed fixture (three municipalities), shared."""
+    workdir = tmp_path_factory.mktemp("hand_build")
+    run = build(HAND_FIXTURE, workdir)
+    assert run.returncode == 0, run.output[-4000:]
+    return run
+
+
+def copy_published(run: DbtRun, workdir: Path) -> Path:
+    """A private copy of a published build: warehouse.duckdb and exports/ in workdir, the
+    warehouse's `marts` views pointed at the copied export folder."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run.db_path, workdir / "warehouse.duckdb")
+    shutil.copytree(run.db_path.parent / "exports", workdir / "exports", symlinks=True)
+    relocate(workdir / "warehouse.duckdb", workdir / "exports")
+    return workdir
+
+
 @pytest.fixture
 def copy_of_sample_build(sample_build, tmp_path) -> DbtRun:
-    """A private copy of the sample warehouse, for tests that rebuild on top of it."""
-    db_path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(sample_build.db_path, db_path)
-    return DbtRun(0, "", db_path)
+    """A private copy of the sample warehouse and its exports, for tests that rebuild on top of it."""
+    copy_published(sample_build, tmp_path)
+    return DbtRun(0, "", tmp_path / "warehouse.duckdb")

@@ -357,10 +357,8 @@ def test_hand_values_are_complete_and_consistent():
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    run = build(FIXTURE, tmp_path_factory.mktemp("scores_by_hand"))
-    assert run.returncode == 0, run.output[-4000:]
-    return run.db_path
+def warehouse(hand_build):
+    return hand_build.db_path
 
 
 def _rows(db_path, mart: str, municipality: int, key: str) -> dict[int, dict]:

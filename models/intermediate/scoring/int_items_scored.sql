@@ -6,9 +6,9 @@
 -#}
 with
 
-classified as (
+valid_rows as (
 
-    select * from {{ ref('int_responses_classified') }}
+    select * from {{ ref('int_responses_validated') }}
 
 ),
 
@@ -27,14 +27,6 @@ items as (
 options as (
 
     select * from {{ ref('stg_rubric__options') }}
-
-),
-
-valid_rows as (
-
-    select classified.*
-    from classified
-    where classified.row_status = 'valid'
 
 ),
 

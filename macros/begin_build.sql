@@ -1,0 +1,14 @@
+{#-
+    on-run-start: for a `dbt run`/`dbt build` that selects a mart, record the build attempt and
+    load the response file(s) into raw.raw_responses (Python: styringsoverblik.publish and
+    styringsoverblik.loader, through the dbt-duckdb plugin). Other commands load nothing.
+-#}
+{% macro begin_build() %}
+    {% if execute and target.name != 'lint' and flags.WHICH in ['run', 'build'] %}
+        {% set message = run_query(
+            "select styringsoverblik_begin_build(" ~ sql_string_literal(build_context()) ~ ")"
+        ).columns[0].values()[0] %}
+        {% if message %}{{ log(message, info=true) }}{% endif %}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}

@@ -1,0 +1,538 @@
+"""Write-audit-publish: only whole, tested builds reach Power BI.
+
+dbt builds the marts into the schema ``marts_audit``, which BI does not read, and runs their
+data tests there. The dbt-duckdb plugin (``styringsoverblik.duckdb_plugin``) calls this module
+from two hooks:
+
+``begin_build`` (on-run-start)
+    For a ``dbt run``/``dbt build`` whose selection holds a mart: record the attempt in
+    ``ops.build_runs`` (status ``running``), load the response files into
+    ``raw.raw_responses`` (module ``loader``) and record each file with its size, SHA-256 and
+    row count in ``ops.build_input_files``. Any other command (``dbt test``, ``compile``,
+    ``docs generate``, a selection without marts) loads nothing and records nothing.
+
+``end_build`` (on-run-end)
+    Decide the attempt's fate from dbt's results:
+
+    - ``published``: every mart was built and every data test on the marts ran and passed
+      (``dbt build``; or ``dbt run`` followed by a complete ``dbt test``);
+    - ``built``: ``dbt run`` built every mart; the next ``dbt test`` audits and publishes it;
+    - ``not_published``: the selection built only some marts (a mix is never published);
+    - ``failed``: a node or a test failed (the gate on blocking rejects, a data test, ...);
+    - ``interrupted``: the attempt never reached on-run-end (killed); set by the next build.
+
+Publishing is one DuckDB transaction that replaces every table of the schema ``marts`` with the
+audited one and refreshes the published build log (``marts.dim_builds``,
+``marts.fct_build_input_files``), so a reader sees the previous set or the new one, never a mix,
+also after a crash. The Parquet export is written inside that transaction into a new folder
+``<export_path>/builds/<build_id>/`` (renamed from ``.partial`` once complete, with a
+``_manifest.json``); after the commit the pointers ``<export_path>/current.json`` and the
+symlink ``<export_path>/current`` are replaced atomically. Old build folders are removed, keeping
+the newest ``export_keep_builds``. A kill between the commit and the pointer swap (a few
+microseconds) leaves the pointers one build behind; the next build repairs them first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from styringsoverblik.loader import LoadError, load_responses, sql_literal
+
+AUDIT_SCHEMA = "marts_audit"
+PUBLISHED_SCHEMA = "marts"
+BUILD_LOG_TABLES = ("dim_builds", "fct_build_input_files")
+POINTER_LINK = "current"
+MANIFEST = "_manifest.json"
+
+OPS_DDL = """
+create schema if not exists ops;
+create table if not exists ops.build_runs (
+    build_id varchar primary key,
+    command varchar not null,
+    status varchar not null,
+    reason varchar,
+    started_at timestamp not null,
+    finished_at timestamp,
+    published_at timestamp,
+    dbt_version varchar,
+    project_version varchar,
+    strict boolean,
+    q17_neutral_scope varchar,
+    survey_years varchar,
+    raw_responses_path varchar,
+    selection varchar,
+    export_folder varchar
+);
+create table if not exists ops.build_input_files (
+    build_id varchar not null,
+    file_path varchar not null,
+    file_format varchar,
+    file_encoding varchar,
+    file_delimiter varchar,
+    file_size_bytes bigint,
+    file_sha256 varchar,
+    raw_rows integer,
+    valid_rows integer,
+    rejected_rows integer,
+    primary key (build_id, file_path)
+);
+"""
+
+# The published build log, rebuilt from ops.* in every publish transaction.
+DIM_BUILDS_SQL = """
+select
+    runs.build_id,
+    runs.build_id = {current} as is_current,
+    runs.started_at,
+    runs.published_at as finished_at,
+    runs.command,
+    runs.dbt_version,
+    runs.project_version,
+    runs.strict,
+    runs.q17_neutral_scope,
+    runs.survey_years,
+    runs.raw_responses_path,
+    runs.export_folder,
+    count(files.file_path)::integer as input_files,
+    coalesce(sum(files.raw_rows), 0)::integer as raw_rows,
+    coalesce(sum(files.valid_rows), 0)::integer as valid_rows,
+    coalesce(sum(files.rejected_rows), 0)::integer as rejected_rows
+from ops.build_runs as runs
+left join ops.build_input_files as files on runs.build_id = files.build_id
+where runs.status = 'published' or runs.build_id = {current}
+group by all
+order by finished_at
+"""
+
+FCT_BUILD_INPUT_FILES_SQL = """
+select
+    files.build_id,
+    files.file_path,
+    files.file_format,
+    files.file_size_bytes,
+    files.file_sha256,
+    files.raw_rows,
+    files.valid_rows,
+    files.rejected_rows
+from ops.build_input_files as files
+inner join ops.build_runs as runs on files.build_id = runs.build_id
+where runs.status = 'published' or runs.build_id = {current}
+order by runs.published_at, files.file_path
+"""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class BuildContext:
+    """What the dbt hooks pass in (as JSON)."""
+
+    invocation_id: str
+    command: str
+    project_dir: str
+    dbt_version: str = ""
+    selected: list[str] = field(default_factory=list)
+    marts: list[str] = field(default_factory=list)
+    mart_tests: list[str] = field(default_factory=list)
+    results: list[dict] = field(default_factory=list)
+    vars: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, text: str) -> "BuildContext":
+        data = json.loads(text)
+        return cls(**{key: value for key, value in data.items() if key in cls.__dataclass_fields__})
+
+    @property
+    def root(self) -> Path:
+        return Path(self.project_dir).resolve()
+
+    @property
+    def builds_marts(self) -> bool:
+        return self.command in ("run", "build") and bool(set(self.selected) & set(self.marts))
+
+    def export_root(self) -> Path:
+        folder = str(self.vars.get("export_path") or "")
+        if not folder:
+            raise ValueError(
+                "var export_path is empty: it must name the folder the published Parquet sets live in "
+                "(default exports/parquet); the DuckDB schema marts reads the published set from there"
+            )
+        path = Path(folder)
+        return (path if path.is_absolute() else self.root / path).resolve()
+
+    def keep_builds(self) -> int:
+        return max(1, int(self.vars.get("export_keep_builds") or 3))
+
+
+def project_version(root: Path) -> str:
+    for line in (root / "dbt_project.yml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("version:"):
+            return line.split(":", 1)[1].strip().strip("'\"")
+    return ""
+
+
+def ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(OPS_DDL)
+
+
+# --------------------------------------------------------------------------------------------
+# on-run-start
+
+
+def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
+    """Record the attempt and load the raw responses, for a run/build that builds marts."""
+    if not context.builds_marts:
+        return ""
+    ensure_ops(con)
+    settle(con, context.export_root())
+    con.execute(
+        "update ops.build_runs set status = 'interrupted', reason = 'the dbt process ended before the build finished'"
+        " where status = 'running'"
+    )
+    variables = context.vars
+    con.execute(
+        """
+        insert into ops.build_runs (
+            build_id, command, status, started_at, dbt_version, project_version, strict,
+            q17_neutral_scope, survey_years, raw_responses_path, selection
+        ) values (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            context.invocation_id,
+            context.command,
+            utc_now(),
+            context.dbt_version,
+            project_version(context.root),
+            bool(variables.get("strict", True)),
+            str(variables.get("q17_neutral_scope", "")),
+            json.dumps(variables.get("survey_years")),
+            str(variables.get("raw_responses_path", "")),
+            f"{len(set(context.selected) & set(context.marts))} of {len(context.marts)} marts selected",
+        ],
+    )
+    try:
+        files = load_responses(con, str(variables.get("raw_responses_path", "")), context.root)
+    except LoadError as error:
+        finish(con, context.invocation_id, "failed", f"input not loaded: {error}")
+        raise
+    con.executemany(
+        """
+        insert into ops.build_input_files (
+            build_id, file_path, file_format, file_encoding, file_delimiter, file_size_bytes, file_sha256, raw_rows
+        ) values (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            [context.invocation_id, f.path, f.file_format, f.encoding, f.delimiter, f.size_bytes, f.sha256, f.raw_rows]
+            for f in files
+        ],
+    )
+    rows = sum(f.raw_rows for f in files)
+    return f"build {context.invocation_id}: loaded {rows} raw response rows from {len(files)} file(s)"
+
+
+# --------------------------------------------------------------------------------------------
+# on-run-end
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    reason: str
+
+
+FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+def judge(context: BuildContext, audit_only: bool) -> Outcome:
+    """The fate of a build from dbt's results (see the module docstring)."""
+    by_id = {result["unique_id"]: result for result in context.results}
+    failed = [r for r in context.results if str(r["status"]).lower() in FAILED_STATUSES]
+    if failed:
+        names = ", ".join(node_name(r["unique_id"]) for r in failed[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        first = " ".join((failed[0].get("message") or "").split())
+        detail = f": {first[:500]}" if first else ""
+        return Outcome("failed", f"{len(failed)} node(s) failed ({names}{more}){detail}")
+    if not audit_only:
+        built = [m for m in context.marts if str(by_id.get(m, {}).get("status", "")).lower() == "success"]
+        if len(built) < len(context.marts):
+            return Outcome(
+                "not_published",
+                f"the selection built {len(built)} of {len(context.marts)} marts; only a build of every mart is published",
+            )
+    passed = [t for t in context.mart_tests if str(by_id.get(t, {}).get("status", "")).lower() in ("pass", "warn")]
+    if len(passed) < len(context.mart_tests):
+        if context.command == "run":
+            return Outcome("built", "every mart built; awaiting audit: run `dbt test` to test and publish it")
+        return Outcome(
+            "built" if audit_only else "not_published",
+            f"{len(passed)} of {len(context.mart_tests)} data tests on the marts ran and passed; "
+            "a build is published only when all of them pass",
+        )
+    return Outcome("published", "every mart built and every data test on the marts passed")
+
+
+def node_name(unique_id: str) -> str:
+    """`test.styringsoverblik.not_null_x.1a2b3c` -> `not_null_x`."""
+    return unique_id.split(".")[2] if unique_id.count(".") >= 2 else unique_id
+
+
+def end_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
+    if context.builds_marts:
+        build_id = context.invocation_id
+        outcome = judge(context, audit_only=False)
+    elif context.command == "test":
+        build_id = pending_build(con)
+        if build_id is None:
+            return ""
+        outcome = judge(context, audit_only=True)
+        if outcome.status == "built":  # an incomplete audit changes nothing
+            return f"build {build_id} awaits a complete audit: {outcome.reason}"
+    else:
+        return ""
+    record_counts(con, build_id)
+    if outcome.status != "published":
+        finish(con, build_id, outcome.status, outcome.reason)
+        return f"build {build_id} {outcome.status.replace('_', ' ')}: {outcome.reason}; Power BI keeps the published build"
+    folder = publish(con, context, build_id)
+    where = f" and {folder}" if folder else ""
+    return f"build {build_id} published to schema {PUBLISHED_SCHEMA}{where}"
+
+
+def pending_build(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The newest build attempt, if `dbt run` built it and it awaits its audit."""
+    if not table_exists(con, "ops", "build_runs"):
+        return None
+    row = con.execute("select build_id, status from ops.build_runs order by started_at desc limit 1").fetchone()
+    return row[0] if row and row[1] == "built" else None
+
+
+def finish(con: duckdb.DuckDBPyConnection, build_id: str, status: str, reason: str) -> None:
+    con.execute(
+        "update ops.build_runs set status = ?, reason = ?, finished_at = ? where build_id = ?",
+        [status, reason, utc_now(), build_id],
+    )
+
+
+def record_counts(con: duckdb.DuckDBPyConnection, build_id: str) -> None:
+    """Valid and rejected rows per input file, from the classification of the loaded rows."""
+    if not table_exists(con, "intermediate", "int_responses_classified"):
+        return
+    try:
+        counts = con.execute(
+            """
+            select
+                source_file,
+                count(*) filter (where row_status = 'valid'),
+                count(*) filter (where row_status = 'rejected')
+            from intermediate.int_responses_classified
+            group by source_file
+            """
+        ).fetchall()
+    except duckdb.Error:  # the classification itself failed; the build's reason says why
+        return
+    con.executemany(
+        "update ops.build_input_files set valid_rows = ?, rejected_rows = ? where build_id = ? and file_path = ?",
+        [[valid, rejected, build_id, path] for path, valid, rejected in counts],
+    )
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+    )
+
+
+def tables_in(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'"
+        " order by table_name",
+        [schema],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# publish
+
+
+def publish(con: duckdb.DuckDBPyConnection, context: BuildContext, build_id: str) -> str:
+    """Make the audited build the published one, in one atomic step (the symlink swap)."""
+    export_root = context.export_root()
+    marts = [node_name(mart) for mart in context.marts]
+    now = utc_now()
+    con.execute(
+        "update ops.build_runs set status = 'publishing', reason = ?, finished_at = ?, published_at = ?,"
+        " export_folder = ? where build_id = ?",
+        ["every mart built and every data test on the marts passed", now, now, str(export_root / "builds" / build_id), build_id],
+    )
+    tables = {mart: f"select * from {AUDIT_SCHEMA}.{mart}" for mart in marts}
+    tables["dim_builds"] = DIM_BUILDS_SQL.format(current=sql_literal(build_id))
+    tables["fct_build_input_files"] = FCT_BUILD_INPUT_FILES_SQL.format(current=sql_literal(build_id))
+    folder = write_parquet_set(con, export_root, build_id, tables)
+    point_to(export_root, build_id)  # the commit point
+    settle(con, export_root)
+    remove_old_builds(export_root, context.keep_builds())
+    return str(folder)
+
+
+def write_parquet_set(con: duckdb.DuckDBPyConnection, export_root: Path, build_id: str, tables: dict[str, str]) -> Path:
+    """Every published table as <export_root>/builds/<build_id>/<table>.parquet, complete or absent:
+    written into a hidden .partial folder, synced, then renamed."""
+    builds = export_root / "builds"
+    partial = builds / f".{build_id}.partial"
+    final = builds / build_id
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    manifest = {"build_id": build_id, "written_at": utc_now().isoformat() + "Z", "tables": {}}
+    for table, query in tables.items():
+        path = partial / f"{table}.parquet"
+        con.execute(f"copy ({query}) to {sql_literal(str(path))} (format parquet)")
+        fsync(path)
+        rows = con.execute(f"select count(*) from read_parquet({sql_literal(str(path))})").fetchone()[0]
+        manifest["tables"][table] = {"file": path.name, "rows": rows, "bytes": path.stat().st_size}
+    manifest_path = partial / MANIFEST
+    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    fsync(manifest_path)
+    if final.exists():  # an earlier attempt of the same build id that never got published
+        shutil.rmtree(final)
+    os.replace(partial, final)
+    fsync(builds)
+    return final
+
+
+def fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def point_views(con: duckdb.DuckDBPyConnection, export_root: Path, tables: list[str]) -> None:
+    """The schema `marts`: one view per published table over <export_root>/current/<table>.parquet,
+    so the DuckDB marts are always exactly the published Parquet set."""
+    con.execute(f"create schema if not exists {PUBLISHED_SCHEMA}")
+    current = export_root.resolve() / POINTER_LINK
+    for table in tables:
+        con.execute(
+            f"create or replace view {PUBLISHED_SCHEMA}.{table} as"
+            f" select * from read_parquet({sql_literal(str(current / (table + '.parquet')))})"
+        )
+
+
+def point_to(export_root: Path, build_id: str) -> None:
+    """Swap the symlink <export_root>/current to builds/<build_id>: one rename, atomic."""
+    link = export_root / f".{POINTER_LINK}.tmp"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(f"builds/{build_id}", link)
+    os.replace(link, export_root / POINTER_LINK)
+    fsync(export_root)
+
+
+def current_export(export_root: Path) -> str | None:
+    """The build id the symlink <export_root>/current names, if any."""
+    link = export_root / POINTER_LINK
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def published_build(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The build id of the published set as the DuckDB marts see it."""
+    try:
+        row = con.execute(f"select build_id from {PUBLISHED_SCHEMA}.dim_builds where is_current").fetchone()
+    except duckdb.Error:  # nothing published yet
+        return None
+    return row[0] if row else None
+
+
+def settle(con: duckdb.DuckDBPyConnection, export_root: Path | None) -> None:
+    """Bring the log and the views in line with the symlink, the one truth of what is published:
+    the build it names is `published` (also when a kill came right after the swap), any other
+    build caught publishing is `interrupted`, and the views cover exactly its tables."""
+    if export_root is None or not table_exists(con, "ops", "build_runs"):
+        return
+    current = current_export(export_root)
+    con.execute("update ops.build_runs set status = 'published' where build_id = ? and status != 'published'", [current])
+    con.execute(
+        "update ops.build_runs set status = 'interrupted', reason = 'the dbt process ended while publishing'"
+        " where status = 'publishing'"
+    )
+    manifest = export_root / POINTER_LINK / MANIFEST
+    if current and manifest.exists():
+        tables = list(json.loads(manifest.read_text(encoding="utf-8"))["tables"])
+        point_views(con, export_root, tables)
+        for (stale,) in con.execute(
+            "select view_name from duckdb_views() where schema_name = ? and not internal", [PUBLISHED_SCHEMA]
+        ).fetchall():
+            if stale not in tables:
+                con.execute(f"drop view {PUBLISHED_SCHEMA}.{stale}")
+
+
+def relocate(database: Path, export_root: Path) -> None:
+    """Point a moved (or copied) warehouse's `marts` views at the export folder moved with it."""
+    with duckdb.connect(str(database)) as con:
+        settle(con, export_root.resolve())
+
+
+def remove_old_builds(export_root: Path, keep: int) -> None:
+    """Keep the newest `keep` build folders (always the published one); drop unfinished ones."""
+    builds = export_root / "builds"
+    current = current_export(export_root)
+    folders = sorted(
+        (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime_ns,
+        reverse=True,
+    )
+    for old in folders[keep:]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+    for partial in builds.glob(".*.partial"):
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# `styringsoverblik builds`
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DBT_DUCKDB_PATH", "warehouse/styringsoverblik.duckdb"),
+        help="the warehouse file (default: $DBT_DUCKDB_PATH or warehouse/styringsoverblik.duckdb)",
+    )
+    parser.add_argument("--limit", type=int, default=10, help="how many of the newest attempts to show")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not Path(args.database).exists():
+        print(f"no warehouse at {args.database}; run `dbt build` first", file=sys.stderr)
+        return 2
+    with duckdb.connect(args.database, read_only=True) as con:
+        if not table_exists(con, "ops", "build_runs"):
+            print("no build has been recorded yet", file=sys.stderr)
+            return 2
+        current = published_build(con)
+        rows = con.execute(
+            "select build_id, command, status, started_at, finished_at, reason from ops.build_runs"
+            " order by started_at desc limit ?",
+            [args.limit],
+        ).fetchall()
+    print(f"published build: {current or '(none)'}")
+    for build_id, command, status, started, finished, reason in rows:
+        mark = "*" if build_id == current else " "
+        print(f"{mark} {build_id}  {command:<5}  {status:<13}  {started:%Y-%m-%d %H:%M:%S}Z  {reason or ''}")
+    return 0

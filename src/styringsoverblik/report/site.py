@@ -1,0 +1,103 @@
+"""Write the static site: `DIR/index.html`, `DIR/<year>/index.html`, `DIR/<year>/<code>.html`.
+
+A year is written into a staging folder beside it and then swapped into place, so a reader (or a
+web server) never sees a half-written year, and pages of municipalities that no longer have a
+response that year do not survive from an earlier run.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import jinja2
+
+from . import context, pdf
+from .formatting import FILTERS
+from .warehouse import Build, YearData, rows
+
+YEAR_DIR = re.compile(r"^\d{4}$")
+
+
+def environment() -> jinja2.Environment:
+    """Jinja2 with the package's templates, autoescape on, Danish number filters."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("styringsoverblik.report", "templates"),
+        autoescape=True,  # every template is HTML (the CSS/JS includes hold no expressions)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render_municipality(
+    env: jinja2.Environment, data: YearData, build: Build, code: int, pdf_link: bool = False
+) -> str:
+    page = context.municipality_page(data, code)
+    return env.get_template("municipality.html.j2").render(**page, build=build, pdf_link=pdf_link)
+
+
+def render_year_index(env: jinja2.Environment, data: YearData, build: Build) -> str:
+    return env.get_template("year_index.html.j2").render(**context.year_index_page(data), build=build)
+
+
+def write_year(out: Path, data: YearData, build: Build, with_pdf: bool = False) -> Path:
+    """Every page of one year (and its PDFs), swapped into `out/<year>` at the end; returns that
+    folder. Nothing of the year is replaced when a page or a PDF fails."""
+    env = environment()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{data.year}-", dir=out))
+    try:
+        pages = []
+        for code in data.responding:
+            page = staging / f"{code}.html"
+            page.write_text(render_municipality(env, data, build, code, pdf_link=with_pdf), encoding="utf-8")
+            pages.append(page)
+        (staging / "index.html").write_text(render_year_index(env, data, build), encoding="utf-8")
+        if with_pdf:
+            pdf.print_all(pages)
+        return _swap_into_place(staging, out / str(data.year))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap_into_place(staging: Path, target: Path) -> Path:
+    staging.chmod(0o755)
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        target.rename(old / target.name)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(target)
+    return target
+
+
+def write_root_index(out: Path, con, build: Build) -> Path:
+    """`out/index.html`, linking to every year folder in `out`."""
+    counts = {
+        row["survey_year"]: row["responding"]
+        for row in rows(
+            con,
+            "select survey_year, count(*) as responding from marts.fct_response_completeness group by survey_year",
+        )
+    }
+    municipality_count = rows(con, "select count(*) as n from marts.dim_municipalities")[0]["n"]
+    years = sorted(
+        (int(path.name) for path in out.iterdir() if YEAR_DIR.match(path.name) and (path / "index.html").is_file()),
+        reverse=True,
+    )
+    entries = [
+        {"year": year, "responding": counts.get(year), "municipality_count": municipality_count} for year in years
+    ]
+    html = environment().get_template("index.html.j2").render(years=entries, build=build)
+    path = out / "index.html"
+    tmp = path.with_name(".index.html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path

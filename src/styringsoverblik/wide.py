@@ -1,0 +1,765 @@
+"""Wide survey exports: one row per municipality and year, one column per answer cell.
+
+The warehouse reads the LONG contract (``municipality_code,survey_year,question_no,item,answer``,
+one row per answered cell; see README "Input contract"). Survey tools and the Excel response
+template (``styringsoverblik template``) produce a WIDE layout instead; this module reads it
+and turns every answered cell into a long row, so the SQL classification stays the single
+place where labels and option numbers are resolved and rejected.
+
+Wide header: ``municipality_code``, ``survey_year``, then one column per answer cell:
+
+- ``Q<n>`` for a question without sub-questions (``Q1``, ``Q17``);
+- ``Q<n> | <item label>`` for a sub-question (``Q5 | § 107``, ``Q32 | Direktion``);
+- ``Q<n> | <group> | <parameter>`` for each box of a ``checkbox_grid`` question (Q34).
+
+Labels match the rubric after :func:`normalize_label` (the SQL macro ``normalize_label``) and
+through the item/option aliases of ``rubric_label_aliases.csv``; ``Q05`` = ``Q5``; spaces
+around ``|`` are optional. Unknown or duplicated columns stop the load; missing cell columns
+are unanswered cells.
+
+Cells: an empty (or blank) cell is unanswered and gives no row. Any other cell gives one long
+row whose ``answer`` is the text as read (an option label or an option number: numbers are
+NOT translated here). A checkbox cell is checked by ``1``/``x``/``ja``/``true`` (any case,
+``1.0`` too) and then answers the box's canonical parameter label; ``0``/``nej``/``false`` or
+empty is unchecked (no row); anything else gives a row with the raw text as answer and
+``checkbox_value_invalid=True`` (the loader must reject it: a raw ``2`` would otherwise be
+resolved as option number 2 of the group).
+
+Description row: the row right after the header (CSV line 2 / sheet row 2) is skipped when
+its ``municipality_code`` cell, trimmed, starts with :data:`DESCRIPTION_ROW_MARKER`
+(``Kommunekode``, case-insensitive). The template puts ``Kommunekode (3 cifre)`` there.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# The project's seeds folder (src/styringsoverblik/wide.py -> project root / seeds).
+DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+
+ID_COLUMNS = ("municipality_code", "survey_year")
+LONG_COLUMNS = ("question_no", "item", "answer")
+
+# The scoring rule of a question answered by ticking boxes (rubric_questions.scoring_rule).
+CHECKBOX_RULE = "checkbox_grid"
+# The documented checkbox vocabulary (compared after trimming and lower-casing; numbers by value).
+CHECKED_VALUES = frozenset({"1", "x", "ja", "true"})
+UNCHECKED_VALUES = frozenset({"", "0", "nej", "false"})
+
+# A second header row (descriptions) starts its municipality_code cell with this word.
+DESCRIPTION_ROW_MARKER = "Kommunekode"
+
+_QUESTION_HEADER = re.compile(r"q\s*0*(\d+)\s*(?:\|(.*))?", re.DOTALL | re.IGNORECASE)
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+class LoadError(Exception):
+    """A wide file (or header) that cannot be read: the message names the file, where and what was expected."""
+
+
+# --------------------------------------------------------------------------- labels
+
+
+# The SQL macro's translate(): curly/typographic quotes -> ' and ", dashes -> -, NBSP -> space.
+_TRANSLATION = str.maketrans(
+    {
+        **{c: "'" for c in "\u2019\u2018\u00b4`"},
+        **{c: '"' for c in "\u201c\u201d\u201e\u00ab\u00bb"},
+        **{c: "-" for c in "\u2013\u2014\u2010\u2011\u2212"},
+        "\u00a0": " ",
+    }
+)
+# DuckDB's regexp_replace uses RE2, whose \s is [\t\n\f\r ] (no \v, no Unicode spaces).
+_RE2_WHITESPACE = re.compile(r"[\t\n\f\r ]+")
+# DuckDB's trim() strips the Unicode space separators (category Zs), not just ' '.
+_TRIM_CHARS = " \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u202f\u205f\u3000"
+
+
+def normalize_label(text: object) -> str:
+    """The matching form of a label, as the SQL macro ``normalize_label``: quotes and dashes
+    made ASCII, non-breaking spaces made spaces, whitespace collapsed, trimmed, lower-cased.
+    ``None`` and ``''`` both give ``''``."""
+    if text is None:
+        return ""
+    value = str(text).translate(_TRANSLATION)
+    return _RE2_WHITESPACE.sub(" ", value).strip(_TRIM_CHARS).lower()
+
+
+# --------------------------------------------------------------------------- rubric
+
+
+@dataclass(frozen=True)
+class Question:
+    question_no: int
+    theme_no: int | None
+    text: str
+    scoring_rule: str
+
+
+@dataclass(frozen=True)
+class Item:
+    question_no: int
+    item_no: int
+    item_code: str
+    label: str  # '' for the single item `main` of a question without sub-questions
+    is_sub_question: bool
+
+
+@dataclass(frozen=True)
+class Option:
+    question_no: int
+    item_code: str
+    option_no: int
+    option_code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CellColumn:
+    """One answer cell of the wide layout, as found in (or written to) a header."""
+
+    index: int  # position in the header (0-based)
+    header: str  # the header text as read (or the canonical header when generated)
+    question_no: int
+    item_code: str
+    item_label: str  # canonical item label ('' for `main`); for checkbox questions the group
+    option_code: str | None = None  # checkbox questions: the box's parameter
+    option_label: str | None = None  # checkbox questions: the canonical parameter label
+
+    @property
+    def is_checkbox(self) -> bool:
+        return self.option_code is not None
+
+    @property
+    def key(self) -> tuple[int, str, str | None]:
+        return (self.question_no, self.item_code, self.option_code)
+
+    @property
+    def canonical_header(self) -> str:
+        return cell_header(self.question_no, self.item_label, self.option_label)
+
+
+def cell_header(question_no: int, item_label: str = "", option_label: str | None = None) -> str:
+    """The canonical wide header of a cell: ``Q5``, ``Q5 | § 107`` or ``Q34 | Direktion | …``."""
+    parts = [f"Q{question_no}"]
+    if item_label:
+        parts.append(item_label)
+    if option_label is not None:
+        parts.append(option_label)
+    return " | ".join(parts)
+
+
+def _read_seed(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise LoadError(f"{path}: rubric seed not found") from None
+
+
+def _seed_bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"true", "1", "yes", "t"}
+
+
+@dataclass
+class Rubric:
+    """The questions, items, options and label aliases of the rubric seeds."""
+
+    questions: dict[int, Question]
+    items: dict[int, tuple[Item, ...]]
+    options: dict[tuple[int, str], tuple[Option, ...]]
+    # (question_no, 'item' | 'option') -> {normalised alias label: canonical label}
+    aliases: dict[tuple[int, str], dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_seeds(cls, seeds_dir: str | Path = DEFAULT_SEEDS_DIR) -> Rubric:
+        """Load ``rubric_questions.csv``, ``rubric_items.csv``, ``rubric_options.csv`` and
+        (optional) ``rubric_label_aliases.csv`` from ``seeds_dir`` or its ``rubric/`` folder."""
+        folder = Path(seeds_dir)
+        if not (folder / "rubric_items.csv").exists() and (folder / "rubric").is_dir():
+            folder = folder / "rubric"
+
+        questions: dict[int, Question] = {}
+        for row in _read_seed(folder / "rubric_questions.csv"):
+            q = int(row["question_no"])
+            theme = (row.get("theme_no") or "").strip()
+            questions[q] = Question(q, int(theme) if theme else None, (row.get("question_text") or "").strip(),
+                                    (row.get("scoring_rule") or "").strip())
+
+        items: dict[int, list[Item]] = {}
+        for row in _read_seed(folder / "rubric_items.csv"):
+            q = int(row["question_no"])
+            items.setdefault(q, []).append(
+                Item(q, int(row["item_no"]), row["item_code"].strip(), (row.get("item_label") or "").strip(),
+                     _seed_bool(row.get("is_sub_question")))
+            )
+
+        options: dict[tuple[int, str], list[Option]] = {}
+        for row in _read_seed(folder / "rubric_options.csv"):
+            q = int(row["question_no"])
+            code = row["item_code"].strip()
+            options.setdefault((q, code), []).append(
+                Option(q, code, int(row["option_no"]), row["option_code"].strip(), row["option_label"].strip())
+            )
+
+        aliases: dict[tuple[int, str], dict[str, str]] = {}
+        alias_path = folder / "rubric_label_aliases.csv"
+        if alias_path.exists():
+            for row in _read_seed(alias_path):
+                key = (int(row["question_no"]), row["label_kind"].strip().lower())
+                aliases.setdefault(key, {})[normalize_label(row["alias_label"])] = row["canonical_label"].strip()
+
+        for q in items:
+            questions.setdefault(q, Question(q, None, "", ""))
+        return cls(
+            questions=dict(sorted(questions.items())),
+            items={q: tuple(sorted(v, key=lambda i: i.item_no)) for q, v in sorted(items.items())},
+            options={k: tuple(sorted(v, key=lambda o: o.option_no)) for k, v in options.items()},
+            aliases=aliases,
+        )
+
+    # -- lookups
+
+    def is_checkbox(self, question_no: int) -> bool:
+        question = self.questions.get(question_no)
+        return question is not None and question.scoring_rule == CHECKBOX_RULE
+
+    def has_sub_questions(self, question_no: int) -> bool:
+        return any(item.is_sub_question for item in self.items.get(question_no, ()))
+
+    def item_options(self, question_no: int, item_code: str) -> tuple[Option, ...]:
+        return self.options.get((question_no, item_code), ())
+
+    def _canonical(self, question_no: int, kind: str, label: object) -> str:
+        normalized = normalize_label(label)
+        alias = self.aliases.get((question_no, kind), {}).get(normalized)
+        return normalize_label(alias) if alias is not None else normalized
+
+    def resolve_item(self, question_no: int, label: object) -> Item | None:
+        """The item whose label matches (directly, then through an item alias); for a question
+        without sub-questions an empty label gives its item ``main``."""
+        items = self.items.get(question_no, ())
+        normalized = normalize_label(label)
+        for candidate in (normalized, self._canonical(question_no, "item", label)):
+            for item in items:
+                if normalize_label(item.label) == candidate:
+                    return item
+        return None
+
+    def resolve_option(self, question_no: int, item_code: str, label: object) -> Option | None:
+        """The option of an item whose label matches (directly, then through an option alias)."""
+        options = self.item_options(question_no, item_code)
+        normalized = normalize_label(label)
+        for candidate in (normalized, self._canonical(question_no, "option", label)):
+            for option in options:
+                if normalize_label(option.label) == candidate:
+                    return option
+        return None
+
+    # -- the wide layout
+
+    def cell_columns(self) -> list[CellColumn]:
+        """Every answer cell in the note's order (question, item, option), indexed from 2."""
+        cells: list[CellColumn] = []
+        for q, items in self.items.items():
+            for item in items:
+                label = item.label if item.is_sub_question else ""
+                if self.is_checkbox(q):
+                    for option in self.item_options(q, item.item_code):
+                        cells.append(CellColumn(len(cells) + 2, cell_header(q, label, option.label), q,
+                                                item.item_code, label, option.option_code, option.label))
+                else:
+                    cells.append(CellColumn(len(cells) + 2, cell_header(q, label), q, item.item_code, label))
+        return cells
+
+    def wide_header(self) -> list[str]:
+        """``municipality_code``, ``survey_year`` and every cell column's canonical header."""
+        return [*ID_COLUMNS, *(cell.header for cell in self.cell_columns())]
+
+
+# --------------------------------------------------------------------------- header
+
+
+@dataclass(frozen=True)
+class WideHeader:
+    municipality_index: int
+    year_index: int
+    cells: tuple[CellColumn, ...]
+    blank_indexes: tuple[int, ...]  # columns without a header (allowed while their cells are empty)
+    width: int
+
+
+def _column_number(index: int) -> str:
+    return f"column {index + 1}"
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    n = index + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"column {letters}"
+
+
+def _quoted_list(values: Iterable[str], limit: int = 12) -> str:
+    values = list(values)
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return shown + (f", … ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _header_text(value: object) -> str:
+    return "" if value is None else _cell_text(value).lstrip("\ufeff")
+
+
+def _resolve_cell(index: int, raw: str, rubric: Rubric, where: str) -> CellColumn:
+    # Match on the label with quotes, dashes and whitespace normalised but its case kept, so
+    # messages quote the parts as written; the parts are compared with normalize_label.
+    display = _RE2_WHITESPACE.sub(" ", raw.translate(_TRANSLATION)).strip(" ")
+    match = _QUESTION_HEADER.fullmatch(display)
+    examples = rubric.cell_columns()
+    if match is None:
+        sample = [examples[0].header] if examples else []
+        sample += [c.header for c in examples if c.item_label][:1]
+        sample += [c.header for c in examples if c.is_checkbox][:1]
+        raise LoadError(
+            f"{where}: unknown column {raw!r}; expected municipality_code, survey_year or an answer "
+            f"column 'Q<n>', 'Q<n> | <item>' or 'Q<n> | <group> | <parameter>' (e.g. {_quoted_list(sample)})"
+        )
+    q = int(match.group(1))
+    rest = match.group(2)
+    if q not in rubric.items:
+        numbers = sorted(rubric.items)
+        raise LoadError(
+            f"{where}: unknown column {raw!r}: there is no question {q}; expected questions "
+            f"{numbers[0]}-{numbers[-1]}" if numbers else f"{where}: unknown column {raw!r}: the rubric is empty"
+        )
+    expected = [c.header for c in examples if c.question_no == q]
+    if not rubric.has_sub_questions(q):
+        if rest is not None:
+            raise LoadError(
+                f"{where}: unknown column {raw!r}: question {q} has no sub-questions; expected {expected[0]!r}"
+            )
+        item = rubric.items[q][0]
+        return CellColumn(index, raw, q, item.item_code, "")
+    if rest is None:
+        raise LoadError(
+            f"{where}: unknown column {raw!r}: question {q} has sub-questions; "
+            f"expected one of {_quoted_list(expected)}"
+        )
+    if rubric.is_checkbox(q):
+        parts = [part.strip() for part in rest.split("|")]
+        if len(parts) != 2:
+            raise LoadError(
+                f"{where}: unknown column {raw!r}: question {q} is a checkbox grid; expected "
+                f"'Q{q} | <group> | <parameter>', one of {_quoted_list(expected)}"
+            )
+        group_label, parameter_label = parts
+    else:
+        group_label, parameter_label = rest.strip(), None
+    item = rubric.resolve_item(q, group_label)
+    if item is None:
+        labels = [i.label for i in rubric.items[q]]
+        raise LoadError(
+            f"{where}: unknown column {raw!r}: {group_label!r} is not a sub-question of Q{q}; "
+            f"expected one of {_quoted_list(labels)}"
+        )
+    if parameter_label is None:
+        return CellColumn(index, raw, q, item.item_code, item.label)
+    option = rubric.resolve_option(q, item.item_code, parameter_label)
+    if option is None:
+        labels = [o.label for o in rubric.item_options(q, item.item_code)]
+        raise LoadError(
+            f"{where}: unknown column {raw!r}: {parameter_label!r} is not a box of Q{q} {item.label!r}; "
+            f"expected one of {_quoted_list(labels)}"
+        )
+    return CellColumn(index, raw, q, item.item_code, item.label, option.option_code, option.label)
+
+
+def _parse_header(columns: Sequence[object], rubric: Rubric, source: str, column_ref=_column_number) -> WideHeader:
+    texts = [_header_text(c) for c in columns]
+    ids: dict[str, int] = {}
+    cells: list[CellColumn] = []
+    seen: dict[tuple, CellColumn] = {}
+    blanks: list[int] = []
+    for index, raw in enumerate(texts):
+        where = f"{source}, {column_ref(index)}"
+        normalized = normalize_label(raw)
+        if not normalized:
+            blanks.append(index)
+            continue
+        if normalized in ID_COLUMNS:
+            if normalized in ids:
+                raise LoadError(
+                    f"{where}: duplicate column {raw!r} (also {column_ref(ids[normalized])}); expected it once"
+                )
+            ids[normalized] = index
+            continue
+        cell = _resolve_cell(index, raw, rubric, where)
+        if cell.key in seen:
+            first = seen[cell.key]
+            raise LoadError(
+                f"{where}: duplicate column {raw!r}: it is the same cell {cell.canonical_header!r} as "
+                f"{first.header!r} ({column_ref(first.index)}); expected each cell once"
+            )
+        seen[cell.key] = cell
+        cells.append(cell)
+    missing = [name for name in ID_COLUMNS if name not in ids]
+    if missing:
+        raise LoadError(
+            f"{source}: missing column(s) {', '.join(missing)}; a wide header starts with "
+            f"municipality_code, survey_year, then the answer columns"
+        )
+    return WideHeader(ids["municipality_code"], ids["survey_year"], tuple(cells), tuple(blanks), len(texts))
+
+
+def parse_header(columns: list[str], rubric: Rubric, source: str = "header") -> list[CellColumn]:
+    """The answer cells of a wide header, in column order (``index`` = position in ``columns``).
+
+    Raises :class:`LoadError` for a missing id column, an unknown column (saying what was
+    expected) or two columns resolving to the same cell. ``source`` prefixes the message."""
+    return list(_parse_header(columns, rubric, f"{source}: line 1").cells)
+
+
+def is_wide_header(columns: Sequence[object]) -> bool:
+    """True for a wide header (municipality_code, survey_year and at least one ``Q…`` column),
+    False for a long one (question_no, item, answer) or anything else."""
+    names = {normalize_label(_header_text(c)) for c in columns}
+    if set(LONG_COLUMNS) <= names:
+        return False
+    if not set(ID_COLUMNS) <= names:
+        return False
+    return any(_QUESTION_HEADER.fullmatch(name) for name in names)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class WideRow:
+    """One answered cell of a wide file, in the long contract's terms."""
+
+    source_line_number: int  # CSV line (where the record starts) or sheet row; header = 1
+    source_column: str  # the header text of the cell's column
+    municipality_code: str
+    survey_year: str
+    question_no: str
+    item: str  # canonical item label (the group for checkbox questions); '' for `main`
+    answer: str
+    checkbox_value_invalid: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _cell_text(value: object) -> str:
+    """A cell value as text: numbers stored as floats lose a zero fraction (101.0 -> '101')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def checkbox_state(value: str) -> bool | None:
+    """True = checked, False = unchecked, None = not a checkbox value."""
+    text = value.strip().lower()
+    if text in CHECKED_VALUES:
+        return True
+    if text in UNCHECKED_VALUES:
+        return False
+    if _NUMBER.fullmatch(text):
+        number = float(text.replace(",", "."))
+        if number == 1:
+            return True
+        if number == 0:
+            return False
+    return None
+
+
+def _is_description_row(values: Sequence[str], header: WideHeader) -> bool:
+    code = values[header.municipality_index] if header.municipality_index < len(values) else ""
+    return code.strip().lower().startswith(DESCRIPTION_ROW_MARKER.lower())
+
+
+def _long_rows(records: Iterable[tuple[int, list[str]]], header: WideHeader, source: str,
+               row_word: str, column_ref) -> list[WideRow]:
+    out: list[WideRow] = []
+    first = True
+    for line, values in records:
+        if first:
+            first = False
+            if _is_description_row(values, header):
+                continue
+        if len(values) > header.width:
+            extra = next((i for i in range(header.width, len(values)) if values[i].strip()), None)
+            if extra is not None:
+                raise LoadError(
+                    f"{source}: {row_word} {line}, {column_ref(extra)}: a value ({values[extra]!r}) beyond the "
+                    f"last header column; expected at most {header.width} columns"
+                )
+        for index in header.blank_indexes:
+            if index < len(values) and values[index].strip():
+                raise LoadError(
+                    f"{source}: {row_word} {line}, {column_ref(index)}: a value ({values[index]!r}) in a column "
+                    f"without a header; expected an empty cell or a header on line 1"
+                )
+        get = lambda i: values[i] if i < len(values) else ""  # noqa: E731
+        municipality, year = get(header.municipality_index), get(header.year_index)
+        for cell in header.cells:
+            value = get(cell.index)
+            if cell.is_checkbox:
+                state = checkbox_state(value)
+                if state is False:
+                    continue
+                answer, invalid = (cell.option_label, False) if state else (value, True)
+            else:
+                if not value.strip():
+                    continue
+                answer, invalid = value, False
+            out.append(WideRow(line, cell.header, municipality, year, str(cell.question_no),
+                               cell.item_label, answer, invalid))
+    return out
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _decode(data: bytes, source: str) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise LoadError(
+            f"{source}: line {line}: byte 0x{data[error.start]:02X} is neither UTF-8 nor Windows-1252; "
+            f"expected a UTF-8 (or Windows-1252) text file"
+        ) from None
+
+
+def _first_record(text: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
+def _detect_delimiter(text: str) -> str:
+    candidates = {d: _first_record(text, d) for d in (",", ";")}
+    for delimiter, fields in candidates.items():
+        if set(ID_COLUMNS) <= {normalize_label(f.lstrip("\ufeff")) for f in fields}:
+            return delimiter
+    return max(candidates, key=lambda d: len(candidates[d]))  # ',' on a tie
+
+
+def _csv_records(text: str, delimiter: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise LoadError(f"{source}: line {start}: not valid CSV ({error}); expected {delimiter!r}-separated "
+                            f"fields with balanced quotes") from None
+        yield start, record
+        start = reader.line_num + 1
+
+
+def read_wide_csv(path: str | Path, rubric: Rubric) -> list[WideRow]:
+    """The answered cells of a wide CSV file as long rows (UTF-8 with or without BOM, or
+    Windows-1252; ``,`` or ``;`` detected from the header; quoted fields)."""
+    path = Path(path)
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise LoadError(f"{source}: cannot read the file ({error.strerror or error})") from None
+    text = _decode(data, source)
+    if not text.strip():
+        raise LoadError(f"{source}: line 1: the file is empty; expected a header municipality_code,survey_year,Q…")
+    records = _csv_records(text, _detect_delimiter(text), source)
+    _, columns = next(records)
+    header = _parse_header(columns, rubric, f"{source}: line 1")
+    # a blank line is a record [] (no cells): it answers nothing, and it still counts as the
+    # record right after the header (only that one can be the description row)
+    return _long_rows(records, header, source, "line", _column_number)
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _open_sheet(path: Path, sheet: str | None):
+    try:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+    except ModuleNotFoundError as error:  # pragma: no cover - openpyxl is a dependency
+        raise LoadError(f"{path}: reading .xlsx files needs openpyxl ({error})") from None
+    import zipfile
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise LoadError(f"{path}: file not found") from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise LoadError(f"{path}: not a readable .xlsx workbook ({error}); expected an Excel .xlsx file") from None
+    worksheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
+    if sheet is None:
+        if not worksheets:
+            workbook.close()
+            raise LoadError(f"{path}: the workbook has no worksheet")
+        return workbook, worksheets[0]
+    for ws in worksheets:
+        if ws.title == sheet:
+            return workbook, ws
+    workbook.close()
+    raise LoadError(f"{path}: no sheet {sheet!r}; the workbook's sheets are {_quoted_list(workbook.sheetnames, 50)}")
+
+
+def read_wide_xlsx(path: str | Path, rubric: Rubric, sheet: str | None = None) -> list[WideRow]:
+    """The answered cells of a wide .xlsx sheet (the first one, or ``sheet``) as long rows.
+
+    Header on row 1; values as Excel stores them (formulas by their cached value), numbers
+    with a zero fraction as integers (``101.0`` -> ``'101'``)."""
+    path = Path(path)
+    workbook, worksheet = _open_sheet(path, sheet)
+    source = f"{path} [sheet {worksheet.title!r}]"
+    try:
+        if hasattr(worksheet, "reset_dimensions"):
+            worksheet.reset_dimensions()  # do not trust the file's <dimension>: read every row
+        rows = worksheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is None or not any(_cell_text(v).strip() for v in first):
+            raise LoadError(f"{source}: row 1: no header; expected municipality_code, survey_year, Q… on row 1")
+        header = _parse_header(list(first), rubric, f"{source}: row 1", _column_letter)
+        records = (
+            (number, [_cell_text(v) for v in values])
+            for number, values in enumerate(rows, start=2)
+        )
+        return _long_rows(records, header, source, "row", _column_letter)
+    finally:
+        workbook.close()
+
+
+def read_header(path: str | Path, sheet: str | None = None) -> list[str]:
+    """The header row of a CSV or .xlsx file (for :func:`is_wide_header`)."""
+    path = Path(path)
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        workbook, worksheet = _open_sheet(path, sheet)
+        try:
+            first = next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            return [_header_text(v) for v in first]
+        finally:
+            workbook.close()
+    try:
+        text = _decode(path.read_bytes(), str(path))
+    except OSError as error:
+        raise LoadError(f"{path}: cannot read the file ({error.strerror or error})") from None
+    return [f.lstrip("\ufeff") for f in _first_record(text, _detect_delimiter(text))]
+
+
+# --------------------------------------------------------------------------- long -> wide
+
+
+def _field(row: object, name: str) -> str:
+    value = row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+    return "" if value is None else str(value)
+
+
+def long_to_wide(long_rows: Iterable[Mapping | object], rubric: Rubric) -> tuple[list[str], list[list[str]]]:
+    """Turn long rows (dicts or objects with municipality_code, survey_year, question_no, item,
+    answer) into the wide layout: the full canonical header and one row per municipality and
+    year (first-seen order). Answers are kept as written; checked boxes become ``x``. Unknown
+    questions/items/boxes or two different answers to one cell raise :class:`LoadError`."""
+    header = rubric.wide_header()
+    cells = rubric.cell_columns()
+    position = {cell.key: cell.index for cell in cells}
+    wide: dict[tuple[str, str], list[str]] = {}
+    for number, row in enumerate(long_rows, start=2):
+        line = _field(row, "source_line_number") or str(number)
+        where = f"long row {line}"
+        municipality, year = _field(row, "municipality_code").strip(), _field(row, "survey_year").strip()
+        question_text, item_label, answer = _field(row, "question_no"), _field(row, "item"), _field(row, "answer")
+        try:
+            q = int(question_text.strip())
+        except ValueError:
+            raise LoadError(f"{where}: question_no {question_text!r} is not a number") from None
+        if q not in rubric.items:
+            raise LoadError(f"{where}: unknown question {q}")
+        if rubric.has_sub_questions(q):
+            item = rubric.resolve_item(q, item_label)
+        else:
+            item = rubric.items[q][0] if not normalize_label(item_label) else None
+        if item is None:
+            raise LoadError(f"{where}: item {item_label!r} is not a sub-question of Q{q}")
+        if rubric.is_checkbox(q):
+            option = rubric.resolve_option(q, item.item_code, answer)
+            if option is None:
+                raise LoadError(f"{where}: {answer!r} is not a box of Q{q} {item.label!r}")
+            key, value = (q, item.item_code, option.option_code), "x"
+        else:
+            key, value = (q, item.item_code, None), answer
+        values = wide.setdefault((municipality, year), [municipality, year] + [""] * len(cells))
+        index = position[key]
+        if values[index] and normalize_label(values[index]) != normalize_label(value):
+            raise LoadError(
+                f"{where}: conflicting answers for municipality {municipality} {year} {header[index]!r}: "
+                f"{values[index]!r} and {value!r}"
+            )
+        values[index] = values[index] or value  # an exact repeat keeps the first spelling
+    return header, list(wide.values())
+
+
+def write_wide_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]],
+                   delimiter: str = ",") -> Path:
+    """Write a wide CSV: UTF-8 with BOM (so Excel shows æøå and §), CRLF, quoted where needed."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+    return path
+
+
+def _excel_value(value: object) -> object:
+    """Digit strings without leading zeros become numbers (as Excel would store them)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and str(int(value)) == value:
+        return int(value)
+    return None if value == "" else value
+
+
+def write_wide_xlsx(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]],
+                    sheet_name: str = "Besvarelse") -> Path:
+    """Write a plain wide workbook: header on row 1 of ``sheet_name``, one row per response."""
+    from openpyxl import Workbook
+
+    path = Path(path)
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet_name
+    worksheet.append(list(header))
+    for row in rows:
+        worksheet.append([_excel_value(v) for v in row])
+    worksheet.freeze_panes = "C2"
+    workbook.save(path)
+    return path
