@@ -34,7 +34,8 @@
         'results': outcomes,
         'vars': {
             'raw_responses_path': var('raw_responses_path'),
-            'survey_years': var('survey_years'),
+            'extra_survey_rounds': var('extra_survey_rounds'),
+            'xlsx_sheet': var('xlsx_sheet'),
             'q17_neutral_scope': var('q17_neutral_scope'),
             'strict': var('strict'),
             'export_path': var('export_path'),

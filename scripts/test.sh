@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, a full dbt build (unit tests + data tests) on the sample into a
-# warehouse of its own, docs generation, the Great Expectations suite, and pytest (end-to-end
-# builds on fixture files). Run scripts/setup.sh once first.
+# warehouse of its own, docs generation, the Great Expectations suite, and pytest (loader, parser
+# and report unit tests; end-to-end builds on fixture files; kills, readers and a second writer).
+# Run scripts/setup.sh once first. Prints how long each stage took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/dbt ]; then
@@ -15,18 +16,22 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export DBT_DUCKDB_PATH="$work/test.duckdb"
 
-echo "== sqlfluff lint"
-sqlfluff lint models analyses tests/dbt/singular
+timings=()
+stage() {
+    local name="$1"
+    shift
+    echo "== $name"
+    local started=$SECONDS
+    "$@"
+    timings+=("$(printf '%-28s %4d s' "$name" $((SECONDS - started)))")
+}
 
-echo "== dbt build (sample, strict) with unit and data tests"
-dbt build --target-path "$work/target"
+stage "sqlfluff lint" sqlfluff lint models macros analyses tests/dbt/singular
+stage "dbt build (sample)" dbt build --target-path "$work/target" --vars "{export_path: $work/exports}"
+stage "dbt docs generate" dbt docs generate --target-path "$work/target" --vars "{export_path: $work/exports}" --quiet
+stage "docs check" python -m styringsoverblik.docs_check "$work/target"
+stage "Great Expectations" python -m styringsoverblik.gx_validate --database "$DBT_DUCKDB_PATH"
+stage "pytest" python -m pytest tests/python
 
-echo "== dbt docs generate"
-dbt docs generate --target-path "$work/target" >/dev/null
-python -m styringsoverblik.docs_check "$work/target"
-
-echo "== Great Expectations"
-python -m styringsoverblik.gx_validate --database "$DBT_DUCKDB_PATH"
-
-echo "== pytest"
-python -m pytest tests/python
+echo "== timings"
+printf '%s\n' "${timings[@]}"

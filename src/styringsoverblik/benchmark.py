@@ -1,76 +1,539 @@
-"""Benchmark: how long `dbt build` takes for growing response files. Reports numbers; asserts nothing.
+"""Benchmark: the project's `dbt build` against a floor, measured in the same run. Asserts nothing.
 
-For each size (survey years x municipalities) it writes a synthetic response file with the
-sample generator (one seed per year), runs a full `dbt build` (all models, unit and data tests,
-Parquet export) into a fresh DuckDB file, and prints raw rows, wall-clock seconds (median of
---repeat runs) and rows per second.
+For each size (municipalities x rounds) it writes a synthetic national multi-round response file
+(all 98 municipalities of ``seeds/reference/municipalities.csv`` by default, one survey round per
+year 2023, 2024, ...; every option drawn uniformly at random, each Q34 box checked with
+probability 1/2; rows streamed to disk) and measures, each in a process of its own:
 
-Usage:  python -m styringsoverblik.benchmark [--sizes 1x72 5x93 20x93] [--repeat 3]
+- the FLOOR: one plain DuckDB SQL query (``duckdb`` Python API, no dbt) that reads the same
+  CSV, joins it to the rubric seeds on exact labels (items also through the alias seed's exact
+  item spellings, as the note prints some paragraph rows differently) and aggregates to question
+  scores (mean of item scores; Q14 0/50/100 by yes-count; Q34 grid = sum of the box scores / 16
+  boxes; Q17's neutral answer = mean of the municipality's other questions) into a table, then
+  theme and total score tables from it. No validation. Wall time (interpreter start and
+  ``import duckdb`` included) and peak RSS of that process.
+- the PROJECT: a full ``dbt build`` (all models, unit and data tests, the publish step) into a
+  fresh DuckDB file, export folder and target folder. Wall time and peak RSS of the dbt process.
+
+Once per run it also builds the shipped sample (``data/sample/responses_2023_synthetic.csv``) as
+the fixed-cost baseline, and reports the marginal cost of each size: project - project on the
+sample, and its ratio to the floor. Times and peaks are medians of ``--repeat`` runs; peak RSS is
+``getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by a small wrapper process that runs only that one
+child. The last column compares the floor's total scores with the project's
+(``marts_audit.fct_total_scores``) to show the floor does the same work.
+
+Prints one Markdown table on stdout (progress goes to stderr).
+
+Usage:  python -m styringsoverblik.benchmark [--sizes 98x1 98x10 98x100] [--repeat 3] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
+import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from styringsoverblik.sample import generate_rows, write_csv
+from styringsoverblik.sample import (
+    DEFAULT_OUT as SAMPLE_FILE,
+    HEADER,
+    MULTI_SELECT_QUESTIONS,
+    load_municipalities,
+    load_rubric,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RUBRIC_DIR = PROJECT_ROOT / "seeds" / "rubric"
 DBT = str(Path(sys.executable).with_name("dbt"))
 
-
-def write_responses(path: Path, years: int, municipalities: int) -> tuple[int, list[int]]:
-    survey_years = [2023 - years + 1 + i for i in range(years)]
-    rows = []
-    for year in survey_years:
-        rows += generate_rows(seed=year, n_municipalities=municipalities, survey_year=year)
-    write_csv(path, rows)
-    return len(rows), survey_years
+FIRST_SURVEY_YEAR = 2023
+DEFAULT_SIZES = ("98x1", "98x10", "98x100")
+BOX_CHECKED_P = 0.5
+MB = 1_000_000
 
 
-def timed_build(responses: Path, survey_years: list[int], workdir: Path) -> float:
-    database = workdir / "benchmark.duckdb"
-    for leftover in (database, workdir / "exports"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover)
-        elif leftover.exists():
-            leftover.unlink()
-    variables = {"raw_responses_path": str(responses), "survey_years": survey_years, "export_path": str(workdir / "exports")}
-    env = {**os.environ, "DBT_DUCKDB_PATH": str(database), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
-    started = time.perf_counter()
-    result = subprocess.run(
-        [DBT, "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"), "--vars", json.dumps(variables)],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+# ------------------------------------------------------------------- inputs
+
+
+def survey_years(rounds: int, first: int = FIRST_SURVEY_YEAR) -> list[int]:
+    """The survey years of `rounds` consecutive rounds: first, first + 1, ..."""
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    return [first + i for i in range(rounds)]
+
+
+def dbt_vars(responses: Path, years: list[int], export_path: Path, project_root: Path = PROJECT_ROOT) -> dict:
+    """The dbt vars of one benchmark build: the one place they are put together.
+
+    Always ``survey_years`` (the list var of the committed project). When the project's
+    dbt_project.yml declares the range-valued var ``extra_survey_rounds`` (rounds beyond
+    ``seeds/reference/survey_rounds.csv`` as ``{from_year, to_year, rubric_version}``), the years
+    the seed does not hold are passed that way too, reusing the rubric version of the seed's
+    latest round. dbt ignores a var no model reads, so both shapes are safe to pass.
+    """
+    variables: dict = {
+        "survey_years": list(years),
+        "raw_responses_path": str(responses),
+        "export_path": str(export_path),
+    }
+    if _declares_var(project_root, "extra_survey_rounds"):
+        variables["extra_survey_rounds"] = _extra_survey_rounds(project_root, years)
+    return variables
+
+
+def _declares_var(project_root: Path, name: str) -> bool:
+    project_file = project_root / "dbt_project.yml"
+    text = project_file.read_text(encoding="utf-8") if project_file.exists() else ""
+    return re.search(rf"^\s+{re.escape(name)}\s*:", text, flags=re.MULTILINE) is not None
+
+
+def _extra_survey_rounds(project_root: Path, years: list[int]) -> list[dict]:
+    """`years` not in the survey_rounds seed, as contiguous {from_year, to_year, rubric_version} ranges."""
+    seed = project_root / "seeds" / "reference" / "survey_rounds.csv"
+    seeded: dict[int, int] = {}
+    if seed.exists():
+        with seed.open(encoding="utf-8-sig", newline="") as fh:
+            seeded = {int(r["survey_year"]): int(r["rubric_version"]) for r in csv.DictReader(fh)}
+    version = seeded[max(seeded)] if seeded else 1
+    ranges: list[dict] = []
+    for year in sorted(set(years) - set(seeded)):
+        if ranges and ranges[-1]["to_year"] == year - 1:
+            ranges[-1]["to_year"] = year
+        else:
+            ranges.append({"from_year": year, "to_year": year, "rubric_version": version})
+    return ranges
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """'98x10' -> (98 municipalities, 10 rounds)."""
+    try:
+        municipalities, rounds = (int(part) for part in size.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {size!r} is not MUNICIPALITIESxROUNDS, e.g. 98x10") from None
+    available = len(load_municipalities())
+    if not 1 <= municipalities <= available or rounds < 1:
+        raise argparse.ArgumentTypeError(f"size {size!r}: municipalities must be 1..{available}, rounds at least 1")
+    return municipalities, rounds
+
+
+def _csv_line(*fields: object) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    return buf.getvalue()
+
+
+def answer_slots() -> list[tuple[str, tuple[str, ...]]]:
+    """The cells of one response in rubric order, as pre-rendered CSV line tails.
+
+    ("choose", tails): an ordinary item, one of its options' tails is written;
+    ("box", (tail,)): one box of a multi-select grid (Q34), written when checked.
+    A tail is ``question_no,item,answer\\n`` with the item's printed label and the option's label.
+    """
+    slots: list[tuple[str, tuple[str, ...]]] = []
+    for question in load_rubric():
+        for item in question.items:
+            tails = tuple(_csv_line(question.question_no, item.printed_label, o.label) for o in item.options)
+            if question.question_no in MULTI_SELECT_QUESTIONS:
+                slots.extend(("box", (tail,)) for tail in tails)
+            else:
+                slots.append(("choose", tails))
+    return slots
+
+
+def write_responses(path: Path, municipalities: int, rounds: int, seed: int = 2023) -> tuple[int, list[int]]:
+    """Stream a synthetic multi-round file to `path`; returns (raw rows, survey years).
+
+    The first `municipalities` codes of the reference seed (all 98 by default, the codes the
+    sample generator reserves for test fixtures included) answer every round: every ordinary
+    item with an option drawn uniformly at random (neutral and "Ved ikke" options included),
+    every Q34 box checked with probability 1/2. Memory does not grow with the file: each
+    municipality-round is written as soon as it is drawn.
+    """
+    codes = load_municipalities()[:municipalities]
+    years = survey_years(rounds)
+    slots = answer_slots()
+    rng = random.Random(seed)
+    choice, draw = rng.choice, rng.random
+    rows = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as out:
+        out.write(",".join(HEADER) + "\n")
+        for year in years:
+            for code in codes:
+                prefix = f"{code},{year},"
+                lines = [
+                    prefix + (choice(tails) if kind == "choose" else tails[0])
+                    for kind, tails in slots
+                    if kind == "choose" or draw() < BOX_CHECKED_P
+                ]
+                out.write("".join(lines))
+                rows += len(lines)
+    return rows, years
+
+
+def count_rows(path: Path) -> int:
+    """Data rows of a CSV file without quoted line breaks (the header not counted)."""
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1
+
+
+def sample_shape(path: Path) -> tuple[int, list[int]]:
+    """(municipalities, sorted survey years) of a response file."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return len({r["municipality_code"] for r in rows}), sorted({int(r["survey_year"]) for r in rows})
+
+
+# -------------------------------------------------------------------- floor
+
+
+def _sql_literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def floor_sql(responses: Path, rubric_dir: Path = RUBRIC_DIR) -> list[str]:
+    """The floor: read, join on exact labels, aggregate to question scores; then themes, totals."""
+    seed = {name: _sql_literal(rubric_dir / f"{name}.csv") for name in ("rubric_questions", "rubric_items", "rubric_options", "rubric_label_aliases")}
+    question_scores = f"""
+create or replace table question_scores as
+with
+raw as (
+    select * from read_csv({_sql_literal(responses)}, header = true, delim = ',', quote = '"', columns = {{
+        'municipality_code': 'INTEGER', 'survey_year': 'INTEGER', 'question_no': 'INTEGER',
+        'item': 'VARCHAR', 'answer': 'VARCHAR'}})
+),
+questions as (
+    select question_no, theme_no, scoring_rule
+    from read_csv({seed['rubric_questions']}, header = true,
+        types = {{'question_no': 'INTEGER', 'theme_no': 'INTEGER', 'scoring_rule': 'VARCHAR'}})
+),
+items as (
+    select question_no, item_code, coalesce(item_label, '') as item_label
+    from read_csv({seed['rubric_items']}, header = true,
+        types = {{'question_no': 'INTEGER', 'item_code': 'VARCHAR', 'item_label': 'VARCHAR'}})
+),
+item_aliases as (
+    select question_no, alias_label, canonical_label
+    from read_csv({seed['rubric_label_aliases']}, header = true,
+        types = {{'question_no': 'INTEGER', 'label_kind': 'VARCHAR', 'alias_label': 'VARCHAR', 'canonical_label': 'VARCHAR'}})
+    where label_kind = 'item'
+),
+item_labels as (
+    -- the canonical labels, and the printed misprints the alias seed lists (exact strings)
+    select question_no, item_code, item_label from items
+    union all
+    select items.question_no, items.item_code, item_aliases.alias_label
+    from item_aliases
+    inner join items
+        on item_aliases.question_no = items.question_no and item_aliases.canonical_label = items.item_label
+),
+options as (
+    select
+        question_no, item_code, option_label,
+        score_numerator / score_denominator as score,
+        coalesce(counts_as_yes, false) as counts_as_yes,
+        coalesce(is_neutral_mean, false) as is_neutral_mean
+    from read_csv({seed['rubric_options']}, header = true, types = {{
+        'question_no': 'INTEGER', 'item_code': 'VARCHAR', 'option_label': 'VARCHAR',
+        'score_numerator': 'DOUBLE', 'score_denominator': 'DOUBLE',
+        'counts_as_yes': 'BOOLEAN', 'is_neutral_mean': 'BOOLEAN'}})
+),
+grid_boxes as (
+    select options.question_no, count(*) as boxes
+    from options inner join questions on options.question_no = questions.question_no
+    where questions.scoring_rule = 'checkbox_grid'
+    group by options.question_no
+),
+item_scores as (
+    select raw.survey_year, raw.municipality_code, raw.question_no,
+        options.score, options.counts_as_yes, options.is_neutral_mean
+    from raw
+    inner join item_labels
+        on raw.question_no = item_labels.question_no and coalesce(raw.item, '') = item_labels.item_label
+    inner join options
+        on item_labels.question_no = options.question_no
+        and item_labels.item_code = options.item_code
+        and raw.answer = options.option_label
+),
+aggregated as (
+    select survey_year, municipality_code, question_no,
+        count(*) as cells,
+        avg(score) as mean_score,
+        sum(score) as sum_score,
+        count(*) filter (where counts_as_yes) as yes_answers,
+        bool_or(is_neutral_mean) as is_neutral
+    from item_scores
+    group by survey_year, municipality_code, question_no
+),
+respondents as (
+    select distinct survey_year, municipality_code from aggregated
+),
+direct as (
+    select respondents.survey_year, respondents.municipality_code,
+        questions.question_no, questions.theme_no,
+        coalesce(aggregated.is_neutral, false) as is_imputed,
+        case
+            when aggregated.is_neutral then null
+            -- every respondent has a grid score: unchecked boxes (no row) score 0
+            when questions.scoring_rule = 'checkbox_grid' then coalesce(aggregated.sum_score, 0) / grid_boxes.boxes
+            when aggregated.cells is null then null
+            when questions.scoring_rule = 'yes_count' then
+                case when aggregated.yes_answers >= 2 then 100.0 when aggregated.yes_answers >= 1 then 50.0 else 0.0 end
+            else aggregated.mean_score
+        end as direct_score
+    from respondents
+    cross join questions
+    left join aggregated
+        on respondents.survey_year = aggregated.survey_year
+        and respondents.municipality_code = aggregated.municipality_code
+        and questions.question_no = aggregated.question_no
+    left join grid_boxes on questions.question_no = grid_boxes.question_no
+)
+select survey_year, municipality_code, question_no, theme_no, is_imputed,
+    case
+        when is_imputed then avg(direct_score) over (partition by survey_year, municipality_code)
+        else direct_score
+    end as score
+from direct
+"""
+    theme_scores = """
+create or replace table theme_scores as
+select survey_year, municipality_code, theme_no, avg(score) as score, count(score) as questions_scored
+from question_scores
+group by survey_year, municipality_code, theme_no
+"""
+    total_scores = """
+create or replace table total_scores as
+select survey_year, municipality_code, avg(score) as score, count(score) as questions_scored
+from question_scores
+group by survey_year, municipality_code
+"""
+    return [question_scores, theme_scores, total_scores]
+
+
+def run_floor(responses: Path, database: str | Path, rubric_dir: Path = RUBRIC_DIR):
+    """Run the floor into `database` (a path or ':memory:'); returns the open connection."""
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    for statement in floor_sql(Path(responses), rubric_dir):
+        con.execute(statement)
+    return con
+
+
+def _floor_main() -> None:
+    """Entry point of the floor's own process: argv = responses, database."""
+    run_floor(Path(sys.argv[1]), sys.argv[2]).close()
+
+
+# ---------------------------------------------------------------- measuring
+
+# Runs one child and reports its wall time and peak RSS (KiB on Linux): RUSAGE_CHILDREN of a
+# process that has waited for nothing but that child.
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+result_path, argv = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+returncode = subprocess.run(argv).returncode
+seconds = time.perf_counter() - started
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(result_path, "w") as fh:
+    json.dump({"returncode": returncode, "seconds": seconds, "peak_kib": peak_kib}, fh)
+"""
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+
+
+def measure(argv: list[str], log: Path, env: dict | None = None, cwd: Path = PROJECT_ROOT) -> Measured:
+    """Run argv under the wrapper; its output goes to `log`. Raises RuntimeError on failure."""
+    result_path = log.with_suffix(".json")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8") as out:
+        wrapper = subprocess.run(
+            [sys.executable, "-c", _WRAPPER, str(result_path), *argv],
+            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    if wrapper.returncode != 0 or not result_path.exists():
+        raise RuntimeError(f"measuring wrapper failed; see {log}")
+    result = json.loads(result_path.read_text())
+    if result["returncode"] != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        raise RuntimeError(f"{Path(argv[0]).name} exited with {result['returncode']} (log {log}):\n{tail}")
+    return Measured(result["seconds"], result["peak_kib"] * 1024 / MB)
+
+
+def _fresh(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+def measure_floor(responses: Path, run_dir: Path) -> Measured:
+    database = run_dir / "floor.duckdb"
+    _fresh(run_dir, database)
+    run_dir.mkdir(parents=True)
+    code = "from styringsoverblik.benchmark import _floor_main; _floor_main()"
+    return measure([sys.executable, "-c", code, str(responses), str(database)], run_dir / "floor.log")
+
+
+def measure_project(responses: Path, years: list[int], run_dir: Path) -> Measured:
+    """A full `dbt build` into a fresh DuckDB file, export folder and target folder."""
+    _fresh(run_dir)
+    run_dir.mkdir(parents=True)
+    variables = dbt_vars(responses, years, run_dir / "exports")
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(run_dir / "project.duckdb"), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    argv = [
+        DBT, "build", "--project-dir", str(PROJECT_ROOT),
+        "--target-path", str(run_dir / "target"), "--log-path", str(run_dir / "logs"),
+        "--vars", json.dumps(variables),
+    ]
+    return measure(argv, run_dir / "dbt.log", env=env)
+
+
+def compare_totals(floor_db: Path, project_db: Path) -> str:
+    """'yes' when every total score of the floor equals the project's (and vice versa)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_sql_literal(floor_db)} as floor_db (read_only)")
+        con.execute(f"attach {_sql_literal(project_db)} as project_db (read_only)")
+        unmatched, worst = con.execute(
+            """
+            select
+                count(*) filter (where f.score is distinct from p.score and (f.score is null or p.score is null)),
+                coalesce(max(abs(f.score - p.score)), 0)
+            from floor_db.total_scores as f
+            full outer join project_db.marts_audit.fct_total_scores as p
+                on f.survey_year = p.survey_year and f.municipality_code = p.municipality_code
+            """
+        ).fetchone()
+    except Exception as error:  # a renamed mart must not lose the timings
+        return f"n/a ({type(error).__name__})"
+    finally:
+        con.close()
+    if unmatched:
+        return f"no ({unmatched} unmatched)"
+    return "yes" if worst < 1e-6 else f"no (max diff {worst:.3g})"
+
+
+# ------------------------------------------------------------------ running
+
+
+@dataclass
+class Row:
+    label: str
+    raw_rows: int
+    csv_mb: float
+    floor: Measured
+    project: Measured
+    totals_agree: str
+
+
+def _median(values: list[Measured]) -> Measured:
+    return Measured(statistics.median(v.seconds for v in values), statistics.median(v.peak_mb for v in values))
+
+
+def bench(label: str, responses: Path, years: list[int], raw_rows: int, work: Path, repeat: int) -> Row:
+    floors, projects = [], []
+    for attempt in range(1, repeat + 1):
+        _progress(f"{label}: floor {attempt}/{repeat}")
+        floors.append(measure_floor(responses, work / "floor"))
+        _progress(f"{label}: dbt build {attempt}/{repeat}")
+        projects.append(measure_project(responses, years, work / "project"))
+    agree = compare_totals(work / "floor" / "floor.duckdb", work / "project" / "project.duckdb")
+    return Row(label, raw_rows, responses.stat().st_size / MB, _median(floors), _median(projects), agree)
+
+
+def render_table(baseline: Row, rows: list[Row], repeat: int) -> str:
+    head = (
+        "| size (municipalities × rounds) | raw rows | CSV MB | floor s | floor peak MB | project s | project peak MB "
+        "| marginal s (project − sample) | marginal ÷ floor | marginal peak MB | totals = floor |"
     )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"dbt build failed:\n{result.stdout[-3000:]}")
-    return elapsed
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+
+    def line(row: Row, marginal: str, ratio: str, marginal_peak: str) -> str:
+        return (
+            f"| {row.label} | {row.raw_rows:,} | {row.csv_mb:,.1f} | {row.floor.seconds:.2f} | {row.floor.peak_mb:,.0f} "
+            f"| {row.project.seconds:.2f} | {row.project.peak_mb:,.0f} | {marginal} | {ratio} | {marginal_peak} | {row.totals_agree} |"
+        )
+
+    lines.append(line(baseline, "—", "—", "—"))
+    for row in rows:
+        marginal = row.project.seconds - baseline.project.seconds
+        ratio = f"{marginal / row.floor.seconds:.1f}" if row.floor.seconds > 0 else "—"
+        lines.append(line(row, f"{marginal:.2f}", ratio, f"{row.project.peak_mb - baseline.project.peak_mb:,.0f}"))
+    lines.append("")
+    lines.append(
+        f"Median of {repeat} run(s) each; MB = 10^6 bytes; peak = max RSS of the measured process. "
+        "floor = one DuckDB SQL query in a fresh Python process (exact-label join, question/theme/total tables, "
+        "no validation); "
+        "project = full `dbt build` (models, unit + data tests, publish) into a fresh DuckDB file; "
+        "marginal = project − project on the shipped sample."
+    )
+    return "\n".join(lines)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", nargs="+", default=["1x72", "5x93", "20x93"], help="YEARSxMUNICIPALITIES (at most 93 municipalities)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--sizes", nargs="+", type=parse_size, default=None, metavar="MxR",
+        help=f"municipalities x rounds (default: {' '.join(DEFAULT_SIZES)})",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (inputs, databases, logs)")
+    parser.add_argument("--seed", type=int, default=2023, help="seed of the synthetic answers")
     args = parser.parse_args(argv)
-    print(f"{'size':>8} {'raw rows':>9} {'median s':>9} {'min s':>7} {'rows/s':>8}")
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        for size in args.sizes:
-            years, municipalities = (int(part) for part in size.split("x"))
-            responses = workdir / f"responses_{size}.csv"
-            rows, survey_years = write_responses(responses, years, municipalities)
-            times = [timed_build(responses, survey_years, workdir) for _ in range(args.repeat)]
-            median = statistics.median(times)
-            print(f"{size:>8} {rows:>9} {median:>9.2f} {min(times):>7.2f} {rows / median:>8.0f}", flush=True)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    sizes = args.sizes or [parse_size(s) for s in DEFAULT_SIZES]
+
+    work = Path(tempfile.mkdtemp(prefix="styringsoverblik-benchmark-"))
+    try:
+        sample_municipalities, sample_years = sample_shape(SAMPLE_FILE)
+        baseline = bench(
+            f"shipped sample {sample_municipalities} × {len(sample_years)} (baseline)", SAMPLE_FILE,
+            survey_years(len(sample_years), first=min(sample_years)), count_rows(SAMPLE_FILE), work / "sample", args.repeat,
+        )
+        rows = []
+        for municipalities, rounds in sizes:
+            label = f"{municipalities} × {rounds}"
+            responses = work / f"{municipalities}x{rounds}" / "responses.csv"
+            _progress(f"{label}: writing {responses}")
+            raw_rows, years = write_responses(responses, municipalities, rounds, seed=args.seed)
+            rows.append(bench(label, responses, years, raw_rows, responses.parent, args.repeat))
+            if not args.keep:
+                _fresh(responses)
+    except RuntimeError as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        print(f"(work folder kept for the logs: {work})", file=sys.stderr)
+        return 1
+    else:
+        print(render_table(baseline, rows, args.repeat), flush=True)
+        if args.keep:
+            _progress(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -2,10 +2,10 @@
 
 Enabled in profiles.yml (``plugins: [{module: styringsoverblik.duckdb_plugin}]``), it
 
-- checks, before dbt opens the warehouse for writing, that no other process holds it (another
-  build, or a read-only reader such as Power BI's ODBC connection), and otherwise stops with a
-  message that says who holds it and what to do; with ``STYRINGSOVERBLIK_LOCK_WAIT_SECONDS``
-  (or the plugin config ``lock_wait_seconds``) it waits that long for the file first;
+- opens the warehouse for writing before dbt-duckdb does, and when another process holds it
+  (another build, or a read-only reader such as Power BI's ODBC connection) stops with a message
+  that says who holds it and what to do; with ``STYRINGSOVERBLIK_LOCK_WAIT_SECONDS`` (or the
+  plugin config ``lock_wait_seconds``) it waits that long for the file first;
 - registers two SQL functions that the on-run-start and on-run-end hooks call with a JSON
   context (macros ``begin_build`` and ``end_build``):
   ``styringsoverblik_begin_build(json)`` and ``styringsoverblik_end_build(json)`` run
@@ -39,13 +39,16 @@ def lock_holder(message: str) -> str:
     return f"{match.group(1)} (PID {match.group(2)})" if match else "another process"
 
 
-def wait_for_warehouse(path: str, wait_seconds: float) -> None:
-    """Open and close the warehouse for writing, waiting up to wait_seconds while it is locked."""
+def open_warehouse(path: str, config: Dict[str, Any], wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, waiting up to wait_seconds while another process holds it.
+
+    The connection is kept open until dbt-duckdb has opened its own: DuckDB hands a second
+    connect in the same process (same path, same config) the same database instance, so the
+    file lock taken here is never released in between and no other process can slip in."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            duckdb.connect(path).close()
-            return
+            return duckdb.connect(path, read_only=False, config=dict(config))
         except duckdb.IOException as error:
             if not LOCK_MESSAGE.search(str(error)):
                 raise
@@ -67,13 +70,17 @@ class Plugin(BasePlugin):
             os.environ.get("STYRINGSOVERBLIK_LOCK_WAIT_SECONDS", plugin_config.get("lock_wait_seconds", 0))
         )
         self.root_connection: duckdb.DuckDBPyConnection | None = None
+        self.lock_holder: duckdb.DuckDBPyConnection | None = None
 
     def update_connection_config(self, creds, config: Dict[str, Any]):
         path = creds.path
         if path and path != ":memory:" and not path.startswith("md:") and Path(path).exists():
-            wait_for_warehouse(path, self.lock_wait_seconds)
+            self.lock_holder = open_warehouse(path, config, self.lock_wait_seconds)
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection):
+        if self.lock_holder is not None:  # dbt-duckdb's own connection holds the instance now
+            self.lock_holder.close()
+            self.lock_holder = None
         self.root_connection = conn
         for name, step in (
             ("styringsoverblik_begin_build", publish.begin_build),

@@ -2,22 +2,36 @@
 
 Called by the project's dbt-duckdb plugin at the start of a build of the marts (never by
 ``dbt test``, ``dbt compile``, ``dbt docs generate`` or ``dbt ls``), with a DuckDB connection
-to the warehouse. DuckDB itself reads each CSV file; Python only inspects each file first
-(encoding, delimiter, header) so that a bad file stops the build with a message that names
-the path, the line and the problem:
+to the warehouse. Each file's format is detected from its name and header:
+
+- LONG CSV (header ``municipality_code,survey_year,question_no,item,answer``, one row per
+  answered cell): DuckDB itself reads the file;
+- WIDE CSV (header ``municipality_code,survey_year,Q1,…``, one row per municipality and survey
+  round, one column per answer cell) and WIDE ``.xlsx``/``.xlsm`` workbooks (the first sheet,
+  or the sheet named by ``sheet``): read by :mod:`styringsoverblik.wide` against the rubric
+  seeds, every answered cell becoming one long row (``source_column`` = its column header).
+
+Long and wide files may be mixed in one glob. Python inspects each file first (encoding,
+delimiter, header) so that a bad file stops the build with a message that names the path, the
+line and the problem:
 
 - no file matches the path or glob;
 - the file is empty, or holds a header but no response rows;
-- the header lacks one of the required columns (extra columns are ignored);
+- the header is neither long (a required column is missing; extra columns are ignored) nor
+  wide; a wide header names an unknown or duplicated answer column;
 - the file is not UTF-8 and holds bytes 0x80-0x9F (Windows-1252 curly quotes, dashes, the
   euro sign), which DuckDB's Latin-1 reader cannot decode;
 - a line is not valid CSV (too many fields), or lines would be swallowed by a quote that is
   opened and never closed (every non-blank line must belong to a record).
 
 Encoding (UTF-8 with or without BOM, else Windows-1252/Latin-1) and delimiter (``,`` or ``;``,
-whichever the header uses) are detected per file, so one glob may mix exports. Every value is
-kept as text exactly as read, with the file and the line the record starts on (header = line
-1; blank lines count, a quoted value may span lines). Staging trims, casts and normalises.
+whichever the header uses) are detected per CSV file, the same way for long and wide files, so
+one glob may mix exports. Every value is kept as text exactly as read, with the file and the
+line the record starts on (header = line 1; blank lines count, a quoted value may span lines;
+the sheet row for a workbook). Wide cells keep option numbers as written; a Q34 box whose value
+is not a checkbox value (``1``/``x``/``ja``/``true``, ``0``/``nej``/``false``/empty) gives a row
+whose ``checkbox_value`` holds that text, for the classification to reject. Staging trims,
+casts and normalises.
 
 The table is replaced in one statement after every file has been read, so a bad file leaves
 the previous raw table in place.
@@ -26,21 +40,56 @@ the previous raw table in place.
 from __future__ import annotations
 
 import codecs
+import csv
 import glob
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+
+from styringsoverblik import wide
 
 REQUIRED_COLUMNS = ("municipality_code", "survey_year", "question_no", "item", "answer")
 RAW_TABLE = "raw.raw_responses"
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+# The columns of raw.raw_responses, in order: every one text but the two line counts.
+RAW_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("source_line_number", pa.int32()),
+        ("source_line_span", pa.int32()),
+        ("source_format", pa.string()),
+        ("source_column", pa.string()),
+        ("source_encoding", pa.string()),
+        ("source_delimiter", pa.string()),
+        *((name, pa.string()) for name in REQUIRED_COLUMNS),
+        ("checkbox_value", pa.string()),
+    ]
+)
+RAW_COLUMNS = tuple(RAW_SCHEMA.names)
+
+EXPECTED_HEADERS = (
+    f"either a long header {','.join(REQUIRED_COLUMNS)} (one row per answered cell; extra columns are "
+    "ignored) or a wide header municipality_code,survey_year followed by one column per answer cell "
+    "('Q1', 'Q4 | § 95', 'Q34 | Direktion | Varighed af indsatserne'; one row per municipality and survey round)"
+)
 
 
 class LoadError(Exception):
     """A response file cannot be loaded; the message names the file and the problem."""
+
+
+def wide_error(name: str, path: Path, error: wide.LoadError) -> LoadError:
+    """A :class:`wide.LoadError` (which names the file by its full path) naming the file as given."""
+    message = str(error)
+    rest = message[len(str(path)):] if message.startswith(str(path)) else f": {message}"
+    return LoadError(f"Response file '{name}'{rest}")
 
 
 @dataclass(frozen=True)
@@ -51,9 +100,9 @@ class LoadedFile:
     size_bytes: int
     sha256: str
     raw_rows: int
-    file_format: str
-    encoding: str
-    delimiter: str
+    file_format: str  # 'long', 'wide_csv' or 'wide_xlsx'
+    encoding: str | None  # None for a workbook
+    delimiter: str | None  # None for a workbook
 
 
 def sql_literal(value: str) -> str:
@@ -140,8 +189,19 @@ def split_header(line: str) -> tuple[str, list[str]]:
     return delimiter, [name.strip().strip('"').strip().lower() for name in line.split(delimiter)]
 
 
+def header_fields(line: str, delimiter: str) -> list[str]:
+    """The header's fields as a CSV reader sees them (quotes removed, case kept)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
+
+
 class CsvFile:
-    """One long-format CSV response file, read by DuckDB."""
+    """One long-format CSV response file, read by DuckDB. Its constructor also detects the
+    encoding, delimiter and header of any CSV file (long or wide)."""
+
+    file_format = "long"
 
     def __init__(self, name: str, path: Path, probe: FileProbe):
         self.name = name
@@ -149,6 +209,14 @@ class CsvFile:
         self.encoding = detect_encoding(name, probe)
         self.header_text = header_line(probe, self.encoding)
         self.delimiter, self.header = split_header(self.header_text)
+
+    @property
+    def is_long(self) -> bool:
+        return all(name in self.header for name in REQUIRED_COLUMNS)
+
+    @property
+    def is_wide(self) -> bool:
+        return not self.is_long and wide.is_wide_header(header_fields(self.header_text, self.delimiter))
 
     @property
     def literal(self) -> str:
@@ -163,8 +231,7 @@ class CsvFile:
         if missing:
             raise LoadError(
                 f"Response file '{self.name}' lacks the required column(s) {', '.join(missing)}; its header "
-                f"(delimiter '{self.delimiter}') is: {self.header_text}. Expected the columns "
-                f"{','.join(REQUIRED_COLUMNS)} (extra columns are ignored)."
+                f"(delimiter '{self.delimiter}') is: {self.header_text}. Expected {EXPECTED_HEADERS}."
             )
 
     def lines_relation(self) -> str:
@@ -233,7 +300,8 @@ class CsvFile:
                 null::varchar as source_column,
                 '{self.encoding}' as source_encoding,
                 '{self.delimiter}' as source_delimiter,
-                {", ".join(f"positioned_records.{name}" for name in REQUIRED_COLUMNS)}
+                {", ".join(f"positioned_records.{name}" for name in REQUIRED_COLUMNS)},
+                null::varchar as checkbox_value
             from positioned_records
             left join data_lines on positioned_records.first_data_line_no = data_lines.data_line_no
         """
@@ -278,21 +346,148 @@ class CsvFile:
         return self.check_complete(con, table)
 
 
-def load_responses(con: duckdb.DuckDBPyConnection, pattern: str, root: Path) -> list[LoadedFile]:
-    """Read every file the pattern names and replace raw.raw_responses with their rows."""
+class WideFile:
+    """One wide response file (CSV or workbook), read by :mod:`styringsoverblik.wide`."""
+
+    file_format = "wide"
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def __init__(self, name: str, path: Path, rubric: Callable[[], wide.Rubric]):
+        self.name = name
+        self.path = path
+        self.rubric = rubric
+
+    def read(self) -> list[wide.WideRow]:
+        raise NotImplementedError
+
+    def rows_table(self, rows: list[wide.WideRow]) -> pa.Table:
+        """The rows in the raw table's columns (every value text as read; the raw text of an
+        invalid checkbox value also in ``checkbox_value``)."""
+        constant = {
+            "source_file": self.name,
+            "source_line_span": 1,
+            "source_format": self.file_format,
+            "source_encoding": self.encoding,
+            "source_delimiter": self.delimiter,
+        }
+        columns = {name: [value] * len(rows) for name, value in constant.items()}
+        for name in ("source_line_number", "source_column", *REQUIRED_COLUMNS):
+            columns[name] = [getattr(row, name) for row in rows]
+        columns["checkbox_value"] = [row.answer if row.checkbox_value_invalid else None for row in rows]
+        return pa.Table.from_pydict({name: columns[name] for name in RAW_COLUMNS}, schema=RAW_SCHEMA)
+
+    def load(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
+        try:
+            rows = self.read()
+        except wide.LoadError as error:
+            raise wide_error(self.name, self.path, error) from error
+        if not rows:
+            raise LoadError(
+                f"Response file '{self.name}' has a header but no response rows; expected one row per "
+                "municipality and survey round with at least one answered cell."
+            )
+        view = f"{table}_rows"
+        con.complete()  # register() refuses while an earlier execute() has unread rows (fetchone() leaves some)
+        con.register(view, self.rows_table(rows))
+        try:
+            con.execute(f"create or replace temp table {table} as select * from {view}")
+        finally:
+            con.unregister(view)
+        return len(rows)
+
+
+class WideCsvFile(WideFile):
+    """A wide CSV file; encoding and delimiter as detected for any CSV (:class:`CsvFile`)."""
+
+    file_format = "wide_csv"
+
+    def __init__(self, csv_file: CsvFile, rubric: Callable[[], wide.Rubric]):
+        super().__init__(csv_file.name, csv_file.path, rubric)
+        self.encoding = csv_file.encoding
+        self.delimiter = csv_file.delimiter
+
+    def read(self) -> list[wide.WideRow]:
+        return wide.read_wide_csv(self.path, self.rubric(), encoding=self.encoding, delimiter=self.delimiter)
+
+
+class WideXlsxFile(WideFile):
+    """A wide workbook: the first sheet, or the sheet named ``sheet``."""
+
+    file_format = "wide_xlsx"
+
+    def __init__(self, name: str, path: Path, rubric: Callable[[], wide.Rubric], sheet: str | None):
+        super().__init__(name, path, rubric)
+        self.sheet = sheet
+
+    def read(self) -> list[wide.WideRow]:
+        header = {wide.normalize_label(column) for column in wide.read_header(self.path, self.sheet)}
+        if {"question_no", "item", "answer"} <= header:
+            raise LoadError(
+                f"Response file '{self.name}' is a workbook with a long header (question_no, item, answer); "
+                "long files are read as CSV only. Save the sheet as CSV UTF-8, or use the wide layout "
+                "(municipality_code,survey_year,Q1,…; e.g. the response template)."
+            )
+        return wide.read_wide_xlsx(self.path, self.rubric(), self.sheet)
+
+
+def open_response_file(
+    name: str, path: Path, probe: FileProbe, rubric: Callable[[], wide.Rubric], sheet: str | None
+) -> CsvFile | WideFile:
+    """The reader of one file, chosen from its extension (workbooks) and header (CSV)."""
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        return WideXlsxFile(name, path, rubric, sheet)
+    csv_file = CsvFile(name, path, probe)
+    if csv_file.is_wide:
+        return WideCsvFile(csv_file, rubric)
+    return csv_file  # long, or neither: CsvFile.check_columns names what is expected
+
+
+def rubric_loader(root: Path) -> Callable[[], wide.Rubric]:
+    """The rubric of the project's seeds, read once, when the first wide file needs it."""
+    cache: list[wide.Rubric] = []
+
+    def rubric() -> wide.Rubric:
+        if not cache:
+            try:
+                cache.append(wide.Rubric.from_seeds(root / "seeds"))
+            except wide.LoadError as error:
+                raise LoadError(
+                    f"Wide response files need the rubric seeds to resolve their columns: {error}"
+                ) from error
+        return cache[0]
+
+    return rubric
+
+
+def load_responses(
+    con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sheet: str | None = None
+) -> list[LoadedFile]:
+    """Read every file the pattern names and replace raw.raw_responses with their rows.
+
+    ``sheet`` names the sheet read from every ``.xlsx``/``.xlsm`` file; None or '' (the dbt var
+    ``xlsx_sheet``'s default) reads the first sheet."""
+    sheet = sheet or None
     loaded: list[LoadedFile] = []
     parts: list[str] = []
+    rubric = rubric_loader(root)
     for number, (name, path) in enumerate(resolve_files(pattern, root)):
         probe = probe_file(path)
         if probe.size_bytes == 0:
-            raise LoadError(
-                f"Response file '{name}' is empty (0 bytes); expected a CSV with the header {','.join(REQUIRED_COLUMNS)}."
+            expected = (
+                "an Excel workbook with a wide header on row 1"
+                if path.suffix.lower() in XLSX_SUFFIXES
+                else f"a CSV with the header {','.join(REQUIRED_COLUMNS)} (long) or "
+                "municipality_code,survey_year,Q1,… (wide)"
             )
-        reader = CsvFile(name, path, probe)
+            raise LoadError(f"Response file '{name}' is empty (0 bytes); expected {expected}.")
+        reader = open_response_file(name, path, probe, rubric, sheet)
         part = f"load_part_{number}"
         rows = reader.load(con, part)
         parts.append(part)
-        loaded.append(LoadedFile(name, probe.size_bytes, probe.sha256, rows, "long", reader.encoding, reader.delimiter))
+        loaded.append(
+            LoadedFile(name, probe.size_bytes, probe.sha256, rows, reader.file_format, reader.encoding, reader.delimiter)
+        )
     union = "\nunion all by name\n".join(f"select * from {part}" for part in parts)
     con.execute("create schema if not exists raw")
     con.execute(f"create or replace table {RAW_TABLE} as {union}")

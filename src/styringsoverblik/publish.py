@@ -7,9 +7,10 @@ from two hooks:
 ``begin_build`` (on-run-start)
     For a ``dbt run``/``dbt build`` whose selection holds a mart: record the attempt in
     ``ops.build_runs`` (status ``running``), load the response files into
-    ``raw.raw_responses`` (module ``loader``) and record each file with its size, SHA-256 and
-    row count in ``ops.build_input_files``. Any other command (``dbt test``, ``compile``,
-    ``docs generate``, a selection without marts) loads nothing and records nothing.
+    ``raw.raw_responses`` (module ``loader``), code the free-text answers (module ``q12``) and
+    record each file with its size, SHA-256 and row count in ``ops.build_input_files``. Any
+    other command (``dbt test``, ``compile``, ``docs generate``, a selection without marts)
+    loads nothing and records nothing.
 
 ``end_build`` (on-run-end)
     Decide the attempt's fate from dbt's results:
@@ -19,17 +20,16 @@ from two hooks:
     - ``built``: ``dbt run`` built every mart; the next ``dbt test`` audits and publishes it;
     - ``not_published``: the selection built only some marts (a mix is never published);
     - ``failed``: a node or a test failed (the gate on blocking rejects, a data test, ...);
-    - ``interrupted``: the attempt never reached on-run-end (killed); set by the next build.
+    - ``interrupted``: the attempt never reached its end (killed); set by the next build.
 
-Publishing is one DuckDB transaction that replaces every table of the schema ``marts`` with the
-audited one and refreshes the published build log (``marts.dim_builds``,
-``marts.fct_build_input_files``), so a reader sees the previous set or the new one, never a mix,
-also after a crash. The Parquet export is written inside that transaction into a new folder
-``<export_path>/builds/<build_id>/`` (renamed from ``.partial`` once complete, with a
-``_manifest.json``); after the commit the pointers ``<export_path>/current.json`` and the
-symlink ``<export_path>/current`` are replaced atomically. Old build folders are removed, keeping
-the newest ``export_keep_builds``. A kill between the commit and the pointer swap (a few
-microseconds) leaves the pointers one build behind; the next build repairs them first.
+Publishing: every audited mart and the build log (``dim_builds``, ``fct_build_input_files``)
+are written as Parquet into a hidden ``<export_path>/builds/.<build_id>.partial`` folder,
+synced, and renamed to ``<export_path>/builds/<build_id>`` with a ``_manifest.json``. Then the
+symlink ``<export_path>/current`` is swapped to it with one atomic rename: that swap is the
+commit point. The DuckDB schema ``marts`` holds one view per table over
+``<export_path>/current/<table>.parquet``, so the DuckDB marts and the Parquet set are always
+the same build, and a kill at any moment leaves the previous set or the new one. Old build
+folders are removed, keeping the newest ``export_keep_builds``.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from pathlib import Path
 
 import duckdb
 
+from styringsoverblik import q12
 from styringsoverblik.loader import LoadError, load_responses, sql_literal
 
 AUDIT_SCHEMA = "marts_audit"
@@ -216,13 +217,16 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
             project_version(context.root),
             bool(variables.get("strict", True)),
             str(variables.get("q17_neutral_scope", "")),
-            json.dumps(variables.get("survey_years")),
+            None,  # the declared rounds, recorded once the build has read them (record_counts)
             str(variables.get("raw_responses_path", "")),
             f"{len(set(context.selected) & set(context.marts))} of {len(context.marts)} marts selected",
         ],
     )
     try:
-        files = load_responses(con, str(variables.get("raw_responses_path", "")), context.root)
+        files = load_responses(
+            con, str(variables.get("raw_responses_path", "")), context.root, sheet=variables.get("xlsx_sheet") or None
+        )
+        q12.write_codings(con, q12.free_text_questions(context.root / "seeds"))
     except LoadError as error:
         finish(con, context.invocation_id, "failed", f"input not loaded: {error}")
         raise
@@ -325,11 +329,25 @@ def finish(con: duckdb.DuckDBPyConnection, build_id: str, status: str, reason: s
     )
 
 
+def year_ranges(years: list[int]) -> str:
+    """[2023, 2024, 2025, 2027] -> '2023-2025, 2027'."""
+    ranges: list[list[int]] = []
+    for year in sorted(years):
+        if ranges and year == ranges[-1][1] + 1:
+            ranges[-1][1] = year
+        else:
+            ranges.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
+
+
 def record_counts(con: duckdb.DuckDBPyConnection, build_id: str) -> None:
-    """Valid and rejected rows per input file, from the classification of the loaded rows."""
+    """Valid and rejected rows per input file, from the classification of the loaded rows, and
+    the survey rounds the build declared."""
     if not table_exists(con, "intermediate", "int_responses_classified"):
         return
     try:
+        years = [year for (year,) in con.execute("select survey_year from intermediate.int_survey_rounds").fetchall()]
+        con.execute("update ops.build_runs set survey_years = ? where build_id = ?", [year_ranges(years), build_id])
         counts = con.execute(
             """
             select

@@ -581,3 +581,38 @@ def code_q12(text: str) -> Q12Coding:
     if _RX_NO_FOLLOW_UP.search(norm):
         return _unresolved("no_follow_up")
     return _unresolved("no_interval")
+
+
+def free_text_questions(seeds_dir) -> list[int]:
+    """The question numbers whose answers may be free text (rubric_questions.is_free_text)."""
+    import csv
+    from pathlib import Path
+
+    with open(Path(seeds_dir) / "rubric" / "rubric_questions.csv", encoding="utf-8", newline="") as handle:
+        return sorted({int(row["question_no"]) for row in csv.DictReader(handle) if row["is_free_text"] == "true"})
+
+
+def write_codings(con, question_numbers: list[int], raw_table: str = "raw.raw_responses") -> int:
+    """Code every distinct answer text of the free-text questions in the raw table once and
+    write them to raw.q12_codings (answer_text, category, coding_rule, interval_months).
+    Classification uses a coding only where the answer is not an option's label or number and
+    no override row decides it. Returns the number of distinct texts coded."""
+    numbers = ", ".join(f"'{n}'" for n in question_numbers) or "null"
+    texts = [
+        text
+        for (text,) in con.execute(
+            f"select distinct coalesce(answer, '') from {raw_table} where trim(question_no) in ({numbers})"
+        ).fetchall()
+    ]
+    codings = [(text, *_coding_row(code_q12(text))) for text in texts]
+    con.execute(
+        "create or replace table raw.q12_codings ("
+        "answer_text varchar, category varchar, coding_rule varchar, interval_months double)"
+    )
+    if codings:
+        con.executemany("insert into raw.q12_codings values (?, ?, ?, ?)", codings)
+    return len(codings)
+
+
+def _coding_row(coding: Q12Coding) -> tuple:
+    return coding.category, coding.rule, coding.months

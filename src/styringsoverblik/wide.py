@@ -585,19 +585,24 @@ def _csv_records(text: str, delimiter: str, source: str) -> Iterator[tuple[int, 
         start = reader.line_num + 1
 
 
-def read_wide_csv(path: str | Path, rubric: Rubric) -> list[WideRow]:
+def read_wide_csv(path: str | Path, rubric: Rubric, *, encoding: str | None = None,
+                  delimiter: str | None = None) -> list[WideRow]:
     """The answered cells of a wide CSV file as long rows (UTF-8 with or without BOM, or
-    Windows-1252; ``,`` or ``;`` detected from the header; quoted fields)."""
+    Windows-1252; ``,`` or ``;`` detected from the header; quoted fields). ``encoding`` and
+    ``delimiter``, when given (the loader detects them), are used instead of detecting them."""
     path = Path(path)
     source = str(path)
     try:
         data = path.read_bytes()
     except OSError as error:
         raise LoadError(f"{source}: cannot read the file ({error.strerror or error})") from None
-    text = _decode(data, source)
+    if encoding is None:
+        text = _decode(data, source)
+    else:
+        text = data.decode(encoding, errors="replace").removeprefix("\ufeff")
     if not text.strip():
         raise LoadError(f"{source}: line 1: the file is empty; expected a header municipality_code,survey_year,Q…")
-    records = _csv_records(text, _detect_delimiter(text), source)
+    records = _csv_records(text, delimiter or _detect_delimiter(text), source)
     _, columns = next(records)
     header = _parse_header(columns, rubric, f"{source}: line 1")
     # a blank line is a record [] (no cells): it answers nothing, and it still counts as the

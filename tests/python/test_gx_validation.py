@@ -20,6 +20,13 @@ def run_gx(db_path):
     )
 
 
+def materialize(con, table: str) -> None:
+    """Turn a published view (over the Parquet set) into a table of this copy, to corrupt it."""
+    con.execute(f"create temp table copy_of_{table} as select * from marts.{table}")
+    con.execute(f"drop view marts.{table}")
+    con.execute(f"create table marts.{table} as select * from copy_of_{table}")
+
+
 def test_gx_passes_on_a_good_build(sample_build):
     result = run_gx(sample_build.db_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -28,6 +35,7 @@ def test_gx_passes_on_a_good_build(sample_build):
 
 def test_gx_fails_when_a_total_no_longer_equals_the_question_mean(copy_of_sample_build):
     with duckdb.connect(str(copy_of_sample_build.db_path)) as con:
+        materialize(con, "fct_total_scores")
         con.execute(
             "update marts.fct_total_scores set score = score + 0.5"
             " where municipality_code = (select min(municipality_code) from marts.fct_total_scores)"
@@ -40,6 +48,7 @@ def test_gx_fails_when_a_total_no_longer_equals_the_question_mean(copy_of_sample
 
 def test_gx_fails_on_a_score_out_of_range_and_a_missing_question(copy_of_sample_build):
     with duckdb.connect(str(copy_of_sample_build.db_path)) as con:
+        materialize(con, "fct_question_scores")
         con.execute("update marts.fct_question_scores set score = 101 where question_no = 1")
         con.execute("delete from marts.fct_question_scores where question_no = 47")
     result = run_gx(copy_of_sample_build.db_path)

@@ -18,16 +18,16 @@ MESSAGES = {
     "unknown_municipality": 'municipality code "999" is not one of the 98 municipality codes',
     "survey_year_not_configured": 'survey year "2019" is not a configured survey year (2023)',
     "unknown_question": 'question number "48" is not a question of the survey (1-47)',
-    "item_missing": "Q4 has sub-questions but the item is empty; items are: § 95 | § 96 | § 107 | § 108 | § 85/ABL § 105",
-    "item_not_expected": 'Q2 has no sub-questions but the item is "§ 95"; leave item empty',
-    "unknown_item": 'item "§ 99" is not a sub-question of Q4; items are: § 95 |',
-    "empty_answer": "answer is empty for Q2",
+    "item_missing": "Q04 has sub-questions but the item is empty; items are: § 95 | § 96 | § 107 | § 108 | § 85/ABL § 105",
+    "item_not_expected": 'Q02 has no sub-questions but the item is "§ 95"; leave item empty',
+    "unknown_item": 'item "§ 99" is not a sub-question of Q04; items are: § 95 |',
+    "empty_answer": "answer is empty for Q02",
     "unknown_answer": (
-        'answer "Ja, ved alle sagr" is not an option of Q4 item "§ 107"; options are: '
+        'answer "Ja, ved alle sagr" is not an option of Q04 item "§ 107"; options are: '
         "Ja, ved alle sager | Ja, ved sager over et bestemt beløb | Nej"
     ),
-    "conflicting_answers": 'Q1 of municipality 101 in 2023 has different answers: "Ja"',
-    "duplicate_answer": 'repeats the answer "nej" to Q4 item "§ 96" already given at',
+    "conflicting_answers": 'Q01 of municipality 101 in 2023 has different answers: "Ja"',
+    "duplicate_answer": 'repeats the answer "nej" to Q04 item "§ 96" already given at',
 }
 
 
@@ -87,6 +87,6 @@ def test_strict_gate_lists_at_most_20_rows_and_the_count(copy_of_sample_build):
 
     assert run.returncode != 0
     assert "25 raw response row(s) rejected" in run.output
-    listed = [line for line in run.output.splitlines() if "[unknown_municipality]" in line]
+    listed = [line for line in run.output.splitlines() if line.strip().startswith(f"{bad}:") and "[unknown_municipality]" in line]
     assert len(set(listed)) == 20
     assert "... and 5 more" in run.output

@@ -1,38 +1,47 @@
-{#- Total, theme and question scores in one long table, so every benchmark is computed once
-    for all three levels. Only scores that exist (not NULL) take part in benchmarks. -#}
+{#-
+    Every published score of a responding municipality-year at one grain for benchmarking:
+    the total, each theme and each question (a subject), unanswered questions left out.
+-#}
 with
 
-questions_scored as (
+question_scores as (
 
-    select * from {{ ref('int_questions_scored') }}
-
-),
-
-themes_scored as (
-
-    select * from {{ ref('int_themes_scored') }}
+    select * from {{ ref('fct_question_scores') }}
 
 ),
 
-totals_scored as (
+theme_scores as (
 
-    select * from {{ ref('int_totals_scored') }}
+    select * from {{ ref('fct_theme_scores') }}
+
+),
+
+total_scores as (
+
+    select * from {{ ref('fct_total_scores') }}
+
+),
+
+questions as (
+
+    select * from {{ ref('dim_questions') }}
 
 ),
 
 question_level as (
 
     select
-        survey_year,
-        municipality_code,
+        question_scores.survey_year,
+        question_scores.municipality_code,
         'question' as benchmark_level,
-        'Q' || lpad(cast(question_no as varchar), 2, '0') as subject_code,
-        theme_no,
-        question_no,
-        score,
-        is_imputed
-    from questions_scored
-    where score is not null
+        questions.question_code as subject_code,
+        question_scores.theme_no,
+        question_scores.question_no,
+        question_scores.score,
+        question_scores.is_imputed
+    from question_scores
+    inner join questions on question_scores.question_no = questions.question_no
+    where question_scores.score is not null
 
 ),
 
@@ -47,7 +56,7 @@ theme_level as (
         cast(null as integer) as question_no,
         score,
         questions_imputed > 0 as is_imputed
-    from themes_scored
+    from theme_scores
     where score is not null
 
 ),
@@ -63,7 +72,7 @@ total_level as (
         cast(null as integer) as question_no,
         score,
         questions_imputed > 0 as is_imputed
-    from totals_scored
+    from total_scores
     where score is not null
 
 ),

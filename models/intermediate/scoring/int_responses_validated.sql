@@ -16,8 +16,8 @@ classified as (
 blocking_rejects as (
 
     select
-        row_number() over (order by source_file, source_line_number) as reject_no,
-        source_file || ':' || source_line_number || ' [' || reject_reason || '] ' || reject_message as listing
+        row_number() over (order by source_file, source_line_number, response_row_id) as reject_no,
+        response_row_id || ' [' || reject_reason || '] ' || reject_message as listing
     from classified
     where row_status = 'rejected' and is_blocking
 
@@ -47,7 +47,42 @@ gate as (
 
 final as (
 
-    select classified.*
+    select
+        classified.response_row_id,
+        classified.source_file,
+        classified.source_line_number,
+        classified.source_format,
+        classified.source_column,
+        classified.raw_municipality_code,
+        classified.raw_survey_year,
+        classified.raw_question_no,
+        classified.raw_item,
+        classified.raw_answer,
+        classified.municipality_code,
+        classified.survey_year,
+        classified.rubric_version,
+        classified.question_no,
+        classified.question_code,
+        classified.theme_no,
+        classified.scoring_rule,
+        classified.is_free_text,
+        classified.item_code,
+        classified.item_key,
+        classified.item_no,
+        classified.item_label,
+        classified.option_code,
+        classified.option_key,
+        classified.option_label,
+        classified.option_score,
+        classified.counts_as_yes,
+        classified.is_neutral_mean,
+        classified.answer_decided_by,
+        classified.q12_coding_rule,
+        classified.q12_override_key,
+        classified.row_status,
+        classified.reject_reason,
+        classified.is_blocking,
+        classified.reject_message
     from classified
     where
         classified.row_status = 'valid'

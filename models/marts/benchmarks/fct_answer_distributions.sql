@@ -1,31 +1,102 @@
+{#-
+    What the municipalities answered: for every option of every item of the round's rubric
+    (unchosen ones included), how many responding municipalities chose it, as a share of those
+    that answered the item and of all respondents. Answers are counted, so imputed scores play
+    no part; a Q34 box counts when it is checked.
+-#}
 with
 
-distributions as (
+item_scores as (
 
-    select * from {{ ref('int_answer_distributions_counted') }}
+    select * from {{ ref('fct_item_scores') }}
+
+),
+
+rounds as (
+
+    select * from {{ ref('int_survey_rounds') }}
+
+),
+
+rubric_cells as (
+
+    select * from {{ ref('int_rubric_cells') }}
+
+),
+
+respondents as (
+
+    select
+        item_scores.survey_year,
+        rounds.rubric_version,
+        count(distinct item_scores.municipality_code) as responding_municipalities
+    from item_scores
+    inner join rounds on item_scores.survey_year = rounds.survey_year
+    group by item_scores.survey_year, rounds.rubric_version
+
+),
+
+item_answers as (
+
+    select
+        survey_year,
+        question_no,
+        item_code,
+        count(distinct municipality_code) as answering_municipalities
+    from item_scores
+    group by survey_year, question_no, item_code
+
+),
+
+option_choices as (
+
+    select
+        survey_year,
+        question_no,
+        item_code,
+        option_code,
+        count(distinct municipality_code) as chosen_count
+    from item_scores
+    where is_answered
+    group by survey_year, question_no, item_code, option_code
 
 ),
 
 final as (
 
     select
-        cast(survey_year || '-' || option_key as varchar) as answer_distribution_key,
-        cast(survey_year as integer) as survey_year,
-        cast(question_no as integer) as question_no,
-        cast('Q' || lpad(cast(question_no as varchar), 2, '0') || '.' || item_code as varchar) as item_key,
-        cast(option_key as varchar) as option_key,
-        cast(item_code as varchar) as item_code,
-        cast(option_code as varchar) as option_code,
-        cast(option_no as integer) as option_no,
-        cast(option_label as varchar) as option_label,
-        cast(option_score as double) as option_score,
-        cast(is_neutral_mean as boolean) as is_neutral_mean,
-        cast(responding_municipalities as integer) as responding_municipalities,
-        cast(answering_municipalities as integer) as answering_municipalities,
-        cast(chosen_count as integer) as chosen_count,
-        cast(share_of_answering as double) as share_of_answering,
-        cast(share_of_respondents as double) as share_of_respondents
-    from distributions
+        cast(respondents.survey_year || '-' || rubric_cells.option_key as varchar) as answer_distribution_key,
+        cast(respondents.survey_year as integer) as survey_year,
+        cast(rubric_cells.question_no as integer) as question_no,
+        cast(rubric_cells.item_key as varchar) as item_key,
+        cast(rubric_cells.option_key as varchar) as option_key,
+        cast(rubric_cells.item_code as varchar) as item_code,
+        cast(rubric_cells.option_code as varchar) as option_code,
+        cast(rubric_cells.option_no as integer) as option_no,
+        cast(rubric_cells.option_label as varchar) as option_label,
+        cast(rubric_cells.score as double) as option_score,
+        cast(rubric_cells.is_neutral_mean as boolean) as is_neutral_mean,
+        cast(respondents.responding_municipalities as integer) as responding_municipalities,
+        cast(coalesce(item_answers.answering_municipalities, 0) as integer) as answering_municipalities,
+        cast(coalesce(option_choices.chosen_count, 0) as integer) as chosen_count,
+        cast(
+            coalesce(option_choices.chosen_count, 0) / nullif(item_answers.answering_municipalities, 0) as double
+        ) as share_of_answering,
+        cast(coalesce(option_choices.chosen_count, 0) / respondents.responding_municipalities as double)
+            as share_of_respondents
+    from respondents
+    inner join rubric_cells on respondents.rubric_version = rubric_cells.rubric_version
+    left join item_answers
+        on
+            respondents.survey_year = item_answers.survey_year
+            and rubric_cells.question_no = item_answers.question_no
+            and rubric_cells.item_code = item_answers.item_code
+    left join option_choices
+        on
+            respondents.survey_year = option_choices.survey_year
+            and rubric_cells.question_no = option_choices.question_no
+            and rubric_cells.item_code = option_choices.item_code
+            and rubric_cells.option_code = option_choices.option_code
 
 )
 

@@ -1,8 +1,48 @@
+{#-
+    Each municipality's standing per subject within its comparison group of every grouping
+    (seeds/reference/comparison_groups.csv; one group per grouping): group size, mean, rank and
+    difference (macro peer_benchmark).
+-#}
 with
 
-group_benchmarks as (
+municipality_scores as (
 
-    select * from {{ ref('int_comparison_group_scores_benchmarked') }}
+    select * from {{ ref('fct_municipality_benchmarks') }}
+
+),
+
+memberships as (
+
+    select * from {{ ref('stg_reference__comparison_groups') }}
+
+),
+
+grouped_scores as (
+
+    select
+        municipality_scores.survey_year,
+        municipality_scores.municipality_code,
+        municipality_scores.benchmark_level,
+        municipality_scores.subject_code,
+        municipality_scores.theme_no,
+        municipality_scores.question_no,
+        municipality_scores.score,
+        municipality_scores.is_imputed,
+        memberships.grouping_code,
+        memberships.grouping_name,
+        memberships.group_code,
+        memberships.group_name
+    from municipality_scores
+    inner join memberships on municipality_scores.municipality_code = memberships.municipality_code
+
+),
+
+benchmarked as (
+
+    select
+        *,
+        {{ peer_benchmark('group', ['survey_year', 'subject_code', 'grouping_code', 'group_code']) }}
+    from grouped_scores
 
 ),
 
@@ -27,8 +67,8 @@ final as (
         cast(group_municipalities as integer) as group_municipalities,
         cast(group_rank as integer) as group_rank,
         cast(group_mean as double) as group_mean,
-        cast(difference_to_group_mean as double) as difference_to_group_mean
-    from group_benchmarks
+        cast(score - group_mean as double) as difference_to_group_mean
+    from benchmarked
 
 )
 

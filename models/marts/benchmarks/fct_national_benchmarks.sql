@@ -1,8 +1,13 @@
+{#-
+    The national distribution of each subject (total, theme, question) per survey year: n,
+    mean, median, min, max and quartiles (continuous quantiles, as Excel PERCENTILE.INC), and
+    how many of the scores are imputed (Q17).
+-#}
 with
 
-national as (
+scores as (
 
-    select * from {{ ref('int_national_benchmarks_aggregated') }}
+    select * from {{ ref('int_scores_unioned') }}
 
 ),
 
@@ -15,15 +20,16 @@ final as (
         cast(subject_code as varchar) as subject_code,
         cast(theme_no as integer) as theme_no,
         cast(question_no as integer) as question_no,
-        cast(municipalities as integer) as municipalities,
-        cast(mean_score as double) as mean_score,
-        cast(median_score as double) as median_score,
-        cast(min_score as double) as min_score,
-        cast(max_score as double) as max_score,
-        cast(first_quartile as double) as first_quartile,
-        cast(third_quartile as double) as third_quartile,
-        cast(imputed_scores as integer) as imputed_scores
-    from national
+        cast(count(*) as integer) as municipalities,
+        cast(avg(score) as double) as mean_score,
+        cast(quantile_cont(score, 0.5) as double) as median_score,
+        cast(min(score) as double) as min_score,
+        cast(max(score) as double) as max_score,
+        cast(quantile_cont(score, 0.25) as double) as first_quartile,
+        cast(quantile_cont(score, 0.75) as double) as third_quartile,
+        cast(count(*) filter (where is_imputed) as integer) as imputed_scores
+    from scores
+    group by survey_year, benchmark_level, subject_code, theme_no, question_no
 
 )
 

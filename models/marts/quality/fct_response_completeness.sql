@@ -6,6 +6,22 @@ question_scores as (
 
 ),
 
+questions as (
+
+    select * from {{ ref('dim_questions') }}
+
+),
+
+scored_questions as (
+
+    select
+        question_scores.*,
+        questions.question_code
+    from question_scores
+    inner join questions on question_scores.question_no = questions.question_no
+
+),
+
 final as (
 
     select
@@ -17,13 +33,13 @@ final as (
         cast(sum(items_answered) filter (where scoring_rule != 'checkbox_grid') as integer) as items_answered,
         cast(sum(items_expected) filter (where scoring_rule != 'checkbox_grid') as integer) as items_expected,
         cast(coalesce(
-            string_agg('Q' || lpad(cast(question_no as varchar), 2, '0'), ', ' order by question_no)
+            string_agg(question_code, ', ' order by question_no)
             filter (where score_status = 'not_answered'),
             ''
         ) as varchar) as unanswered_questions,
         cast(coalesce(
             string_agg(
-                'Q' || lpad(cast(question_no as varchar), 2, '0') || ' (' || items_answered || '/' || items_expected || ')',
+                question_code || ' (' || items_answered || '/' || items_expected || ')',
                 ', ' order by question_no
             ) filter (where score_status != 'not_answered' and scoring_rule != 'checkbox_grid' and items_answered < items_expected),
             ''
@@ -32,7 +48,7 @@ final as (
             bool_and(score_status != 'not_answered' and (scoring_rule = 'checkbox_grid' or items_answered = items_expected))
             as boolean
         ) as is_complete
-    from question_scores
+    from scored_questions
     group by survey_year, municipality_code
 
 )

@@ -12,12 +12,22 @@ items as (
 
 ),
 
+latest_questions as (
+
+    -- a question as its newest rubric version words it
+    select *
+    from questions
+    qualify row_number() over (partition by question_no order by from_version desc) = 1
+
+),
+
 item_counts as (
 
     select
         question_no,
         count(*) filter (where is_sub_question) as sub_question_count
     from items
+    where to_version is null
     group by question_no
 
 ),
@@ -34,7 +44,7 @@ final as (
         cast(questions.recommendation_text as varchar) as recommendation_text,
         cast(questions.recommendation_source as varchar) as recommendation_source,
         cast(questions.scoring_text as varchar) as scoring_text
-    from questions
+    from latest_questions as questions
     inner join item_counts on questions.question_no = item_counts.question_no
 
 )

@@ -20,6 +20,7 @@ question_counts as (
         min(question_no) as first_question_no,
         max(question_no) as last_question_no
     from questions
+    where to_version is null
     group by theme_no
 
 ),

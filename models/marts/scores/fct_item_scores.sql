@@ -1,64 +1,127 @@
+{#-
+    One row per scored cell of a responding municipality-year: each answered item with its
+    option's score, and for the Q34 grid (scoring_rule checkbox_grid) every one of the 16
+    group x parameter boxes, 100 when checked and 0 when not (a box with no row is unchecked;
+    macro checkbox_score). Only valid rows are scored (behind the strict gate); an exact
+    repeat counts once.
+-#}
 with
 
-items_scored as (
+valid_rows as (
 
-    select * from {{ ref('int_items_scored') }}
-
-),
-
-questions as (
-
-    select * from {{ ref('stg_rubric__questions') }}
+    select * from {{ ref('int_responses_validated') }}
 
 ),
 
-items as (
+rubric_cells as (
 
-    select * from {{ ref('stg_rubric__items') }}
+    select * from {{ ref('int_rubric_cells') }}
 
 ),
 
-options as (
+respondents as (
 
-    select * from {{ ref('stg_rubric__options') }}
+    select distinct
+        survey_year,
+        municipality_code,
+        rubric_version
+    from valid_rows
+
+),
+
+answered_items as (
+
+    select
+        survey_year,
+        municipality_code,
+        question_no,
+        question_code,
+        theme_no,
+        item_key,
+        item_code,
+        item_no,
+        item_label,
+        item_code as cell_code,
+        option_key,
+        option_code,
+        option_label,
+        option_score as score,
+        true as is_answered,
+        counts_as_yes,
+        is_neutral_mean,
+        response_row_id
+    from valid_rows
+    where scoring_rule != 'checkbox_grid'
+
+),
+
+checkbox_boxes as (
+
+    select
+        respondents.survey_year,
+        respondents.municipality_code,
+        boxes.question_no,
+        boxes.question_code,
+        boxes.theme_no,
+        boxes.item_key,
+        boxes.item_code,
+        boxes.item_no,
+        boxes.item_label,
+        boxes.item_code || '.' || boxes.option_code as cell_code,
+        boxes.option_key,
+        boxes.option_code,
+        boxes.option_label,
+        {{ checkbox_score('boxes.score', 'checked_boxes.response_row_id is not null') }} as score,
+        checked_boxes.response_row_id is not null as is_answered,
+        false as counts_as_yes,
+        false as is_neutral_mean,
+        checked_boxes.response_row_id
+    from respondents
+    inner join rubric_cells as boxes
+        on
+            respondents.rubric_version = boxes.rubric_version
+            and boxes.scoring_rule = 'checkbox_grid'
+    left join valid_rows as checked_boxes
+        on
+            respondents.survey_year = checked_boxes.survey_year
+            and respondents.municipality_code = checked_boxes.municipality_code
+            and boxes.question_no = checked_boxes.question_no
+            and boxes.item_code = checked_boxes.item_code
+            and boxes.option_code = checked_boxes.option_code
+
+),
+
+scored_cells as (
+
+    select * from answered_items
+    union all
+    select * from checkbox_boxes
 
 ),
 
 final as (
 
     select
-        cast(
-            items_scored.survey_year || '-' || items_scored.municipality_code || '-'
-            || questions.question_code || '.' || items_scored.cell_code as varchar
-        ) as item_score_key,
-        cast(items_scored.survey_year as integer) as survey_year,
-        cast(items_scored.municipality_code as integer) as municipality_code,
-        cast(items_scored.question_no as integer) as question_no,
-        cast(questions.theme_no as integer) as theme_no,
-        cast(items_scored.item_key as varchar) as item_key,
-        cast(items_scored.item_code as varchar) as item_code,
-        cast(items_scored.item_no as integer) as item_no,
-        cast(items.item_label as varchar) as item_label,
-        cast(items_scored.cell_code as varchar) as cell_code,
-        cast(options.option_key as varchar) as option_key,
-        cast(items_scored.option_code as varchar) as option_code,
-        cast(options.option_label as varchar) as option_label,
-        cast(items_scored.score as double) as score,
-        cast(items_scored.is_answered as boolean) as is_answered,
-        cast(items_scored.counts_as_yes as boolean) as counts_as_yes,
-        cast(items_scored.is_neutral_mean as boolean) as is_neutral_mean,
-        cast(items_scored.response_row_id as varchar) as response_row_id
-    from items_scored
-    inner join questions on items_scored.question_no = questions.question_no
-    inner join items
-        on
-            items_scored.question_no = items.question_no
-            and items_scored.item_code = items.item_code
-    inner join options
-        on
-            items_scored.question_no = options.question_no
-            and items_scored.item_code = options.item_code
-            and items_scored.option_code = options.option_code
+        cast(survey_year || '-' || municipality_code || '-' || question_code || '.' || cell_code as varchar)
+            as item_score_key,
+        cast(survey_year as integer) as survey_year,
+        cast(municipality_code as integer) as municipality_code,
+        cast(question_no as integer) as question_no,
+        cast(theme_no as integer) as theme_no,
+        cast(item_key as varchar) as item_key,
+        cast(item_code as varchar) as item_code,
+        cast(item_no as integer) as item_no,
+        cast(item_label as varchar) as item_label,
+        cast(cell_code as varchar) as cell_code,
+        cast(option_key as varchar) as option_key,
+        cast(option_code as varchar) as option_code,
+        cast(option_label as varchar) as option_label,
+        cast(score as double) as score,
+        cast(is_answered as boolean) as is_answered,
+        cast(counts_as_yes as boolean) as counts_as_yes,
+        cast(is_neutral_mean as boolean) as is_neutral_mean,
+        cast(response_row_id as varchar) as response_row_id
+    from scored_cells
 
 )
 

@@ -1,8 +1,9 @@
+{#- One row per responding municipality-year and theme: the mean of the theme's scored questions. -#}
 with
 
-themes_scored as (
+question_scores as (
 
-    select * from {{ ref('int_themes_scored') }}
+    select * from {{ ref('fct_question_scores') }}
 
 ),
 
@@ -10,14 +11,12 @@ final as (
 
     select
         cast(survey_year || '-' || municipality_code || '-T' || theme_no as varchar) as theme_score_key,
-        cast(survey_year as integer) as survey_year,
-        cast(municipality_code as integer) as municipality_code,
-        cast(theme_no as integer) as theme_no,
-        cast(score as double) as score,
-        cast(questions_scored as integer) as questions_scored,
-        cast(questions_expected as integer) as questions_expected,
-        cast(questions_imputed as integer) as questions_imputed
-    from themes_scored
+        survey_year,
+        municipality_code,
+        theme_no,
+        {{ aggregate_question_scores() }}
+    from question_scores
+    group by survey_year, municipality_code, theme_no
 
 )
 

@@ -1,8 +1,9 @@
+{#- One row per responding municipality-year: the mean of all its scored questions (not of its themes). -#}
 with
 
-totals_scored as (
+question_scores as (
 
-    select * from {{ ref('int_totals_scored') }}
+    select * from {{ ref('fct_question_scores') }}
 
 ),
 
@@ -10,13 +11,11 @@ final as (
 
     select
         cast(survey_year || '-' || municipality_code as varchar) as total_score_key,
-        cast(survey_year as integer) as survey_year,
-        cast(municipality_code as integer) as municipality_code,
-        cast(score as double) as score,
-        cast(questions_scored as integer) as questions_scored,
-        cast(questions_expected as integer) as questions_expected,
-        cast(questions_imputed as integer) as questions_imputed
-    from totals_scored
+        survey_year,
+        municipality_code,
+        {{ aggregate_question_scores() }}
+    from question_scores
+    group by survey_year, municipality_code
 
 )
 

@@ -9,7 +9,7 @@ options as (
 final as (
 
     select
-        'Q' || lpad(cast(question_no as varchar), 2, '0') || '.' || item_code || '.' || option_code as option_key,
+        {{ question_code('question_no') }} || '.' || item_code || '.' || option_code as option_key,
         question_no,
         item_code,
         option_no,
@@ -20,7 +20,9 @@ final as (
         score_numerator / score_denominator as score,
         score_as_printed,
         counts_as_yes,
-        is_neutral_mean
+        is_neutral_mean,
+        from_version,
+        to_version
     from options
 
 )

@@ -11,12 +11,15 @@ final as (
     select
         question_no,
         theme_no,
-        'Q' || lpad(cast(question_no as varchar), 2, '0') as question_code,
+        {{ question_code('question_no') }} as question_code,
         question_text,
         scoring_rule,
+        is_free_text,
         recommendation_text,
         recommendation_source,
-        scoring_text
+        scoring_text,
+        from_version,
+        to_version
     from questions
 
 )

@@ -9,25 +9,22 @@ source as (
 renamed as (
 
     select
-        source_file || ':' || source_line_number as response_row_id,
+        source_file || ':' || source_line_number || coalesce(':' || source_column, '') as response_row_id,
         source_file,
         source_line_number,
-        source_encoding,
-        source_delimiter,
+        source_format,
+        source_column,
 
         municipality_code as raw_municipality_code,
         survey_year as raw_survey_year,
         question_no as raw_question_no,
-        item as raw_item,
-        answer as raw_answer,
+        coalesce(item, '') as raw_item,
+        coalesce(answer, '') as raw_answer,
+        checkbox_value,
 
         try_cast(trim(municipality_code) as integer) as municipality_code,
         try_cast(trim(survey_year) as integer) as survey_year,
-        try_cast(trim(question_no) as integer) as question_no,
-        nullif(trim(regexp_replace(coalesce(item, ''), '\s+', ' ', 'g')), '') as item_label,
-        nullif(trim(regexp_replace(coalesce(answer, ''), '\s+', ' ', 'g')), '') as answer_label,
-        {{ normalize_label('item') }} as item_label_normalized,
-        {{ normalize_label('answer') }} as answer_label_normalized
+        try_cast(trim(question_no) as integer) as question_no
 
     from source
 

@@ -13,8 +13,8 @@
     {% set condition = "row_status = 'rejected' and " ~ ("" if blocking else "not ") ~ "is_blocking" %}
     {% if execute %}
         {% set rejected = run_query(
-            "select source_file, source_line_number, reject_reason, reject_message from " ~ model
-            ~ " where " ~ condition ~ " order by source_file, source_line_number"
+            "select response_row_id, reject_reason, reject_message from " ~ model
+            ~ " where " ~ condition ~ " order by source_file, source_line_number, response_row_id"
         ) %}
         {% set count = rejected.rows | length %}
         {% if count > 0 %}
@@ -27,7 +27,7 @@
             {% endif %}
             {{ log(headline, info=true) }}
             {% for row in rejected.rows[:limit] %}
-                {{ log("  " ~ row[0] ~ ":" ~ row[1] ~ " [" ~ row[2] ~ "] " ~ row[3], info=true) }}
+                {{ log("  " ~ row[0] ~ " [" ~ row[1] ~ "] " ~ row[2], info=true) }}
             {% endfor %}
             {% if count > limit %}
                 {{ log("  ... and " ~ (count - limit) ~ " more: select * from intermediate.int_responses_classified where row_status = 'rejected'", info=true) }}
@@ -36,8 +36,7 @@
     {% endif %}
 
     select
-        source_file,
-        source_line_number,
+        response_row_id,
         reject_reason,
         reject_message
     from {{ model }}

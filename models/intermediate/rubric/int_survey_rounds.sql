@@ -1,0 +1,42 @@
+{#-
+    Every declared survey round and the rubric version it is scored by: the rounds of
+    seeds/reference/survey_rounds.csv, plus any ranges of the var extra_survey_rounds
+    ({from_year, to_year, rubric_version}, or a list of them) that reuse a version.
+-#}
+{%- set extra_rounds = var('extra_survey_rounds') or [] -%}
+{%- if extra_rounds is mapping -%}{%- set extra_rounds = [extra_rounds] -%}{%- endif -%}
+with
+
+seeded_rounds as (
+
+    select * from {{ ref('stg_reference__survey_rounds') }}
+
+),
+
+declared_rounds as (
+
+    select
+        survey_year,
+        rubric_version,
+        round_name,
+        'seed' as declared_in
+    from seeded_rounds
+    {%- for extra in extra_rounds %}
+        union all
+        select
+            cast(range as integer) as survey_year,
+            {{ extra.rubric_version | int }} as rubric_version,
+            'Round ' || range as round_name,
+            'var extra_survey_rounds' as declared_in
+        from range({{ extra.from_year | int }}, {{ extra.to_year | int }} + 1)
+    {%- endfor %}
+
+),
+
+final as (
+
+    select * from declared_rounds
+
+)
+
+select * from final

@@ -1,0 +1,345 @@
+{#-
+    Every raw response row matched to the rubric of its survey round: municipality, round,
+    question, item and option, as far as each can be matched. Nothing is judged here
+    (int_responses_classified does that) and nothing is dropped.
+
+    Labels are matched set-wise: each distinct (rubric version, question, item text, answer
+    text) is normalised and resolved once, then joined back to the rows on the raw text.
+    An answer is resolved, in this order, by
+      - its label (after normalisation, or through a label alias);
+      - its option number in the note's order (wide exports; not for the Q34 grid);
+      - for a free-text question (Q12): an override row of seeds/rubric/q12_text_overrides.csv
+        (the most specific one), else the parser's category (raw.q12_codings, written by the
+        loader with styringsoverblik.q12).
+-#}
+with
+
+responses as (
+
+    select * from {{ ref('stg_survey__responses') }}
+
+),
+
+rounds as (
+
+    select * from {{ ref('int_survey_rounds') }}
+
+),
+
+municipalities as (
+
+    select * from {{ ref('stg_reference__municipalities') }}
+
+),
+
+rubric_cells as (
+
+    select * from {{ ref('int_rubric_cells') }}
+
+),
+
+aliases as (
+
+    select * from {{ ref('stg_rubric__label_aliases') }}
+
+),
+
+q12_codings as (
+
+    select * from {{ ref('stg_survey__q12_codings') }}
+
+),
+
+q12_overrides as (
+
+    select * from {{ ref('stg_rubric__q12_text_overrides') }}
+
+),
+
+rubric_questions as (
+
+    select distinct
+        rubric_version,
+        question_no,
+        question_code,
+        theme_no,
+        scoring_rule,
+        is_free_text,
+        has_sub_questions,
+        question_item_labels
+    from rubric_cells
+
+),
+
+rubric_items as (
+
+    select distinct
+        rubric_version,
+        question_no,
+        item_code,
+        item_key,
+        item_no,
+        item_label,
+        item_label_normalized,
+        item_option_labels,
+        item_option_count
+    from rubric_cells
+
+),
+
+rows_in_rounds as (
+
+    select
+        responses.*,
+        rounds.rubric_version
+    from responses
+    left join rounds on responses.survey_year = rounds.survey_year
+
+),
+
+distinct_texts as (
+
+    select distinct
+        rubric_version,
+        question_no,
+        raw_item,
+        raw_answer
+    from rows_in_rounds
+
+),
+
+normalised_texts as (
+
+    select
+        *,
+        nullif(trim(regexp_replace(raw_item, '\s+', ' ', 'g')), '') as item_label_as_written,
+        nullif(trim(regexp_replace(raw_answer, '\s+', ' ', 'g')), '') as answer_label_as_written,
+        {{ normalize_label('raw_item') }} as item_normalized,
+        {{ normalize_label('raw_answer') }} as answer_normalized
+    from distinct_texts
+
+),
+
+items_resolved as (
+
+    select
+        normalised_texts.*,
+        rubric_items.item_code,
+        rubric_items.item_key,
+        rubric_items.item_no,
+        rubric_items.item_label,
+        rubric_items.item_option_labels,
+        rubric_items.item_option_count
+    from normalised_texts
+    left join aliases as item_aliases
+        on
+            normalised_texts.question_no = item_aliases.question_no
+            and item_aliases.label_kind = 'item'
+            and normalised_texts.item_normalized = item_aliases.alias_label_normalized
+    left join rubric_items
+        on
+            normalised_texts.rubric_version = rubric_items.rubric_version
+            and normalised_texts.question_no = rubric_items.question_no
+            and coalesce(item_aliases.canonical_label_normalized, normalised_texts.item_normalized)
+            = rubric_items.item_label_normalized
+
+),
+
+answers_resolved as (
+
+    select
+        items_resolved.*,
+        coalesce(by_label.option_code, by_number.option_code) as option_code,
+        case
+            when by_label.option_code is not null and option_aliases.alias_label is not null then 'alias'
+            when by_label.option_code is not null then 'label'
+            when by_number.option_code is not null then 'option_number'
+        end as answer_matched_by
+    from items_resolved
+    left join aliases as option_aliases
+        on
+            items_resolved.question_no = option_aliases.question_no
+            and option_aliases.label_kind = 'option'
+            and items_resolved.answer_normalized = option_aliases.alias_label_normalized
+    left join rubric_cells as by_label
+        on
+            items_resolved.rubric_version = by_label.rubric_version
+            and items_resolved.question_no = by_label.question_no
+            and items_resolved.item_code = by_label.item_code
+            and coalesce(option_aliases.canonical_label_normalized, items_resolved.answer_normalized)
+            = by_label.option_label_normalized
+    left join rubric_cells as by_number
+        on
+            items_resolved.rubric_version = by_number.rubric_version
+            and items_resolved.question_no = by_number.question_no
+            and items_resolved.item_code = by_number.item_code
+            and by_number.scoring_rule != 'checkbox_grid'
+            and try_cast(items_resolved.answer_normalized as integer) = by_number.option_no
+
+),
+
+rows_matched as (
+
+    select
+        rows_in_rounds.*,
+        municipalities.municipality_code is not null as is_known_municipality,
+        rubric_questions.question_no is not null as is_known_question,
+        rubric_questions.question_code,
+        rubric_questions.theme_no,
+        rubric_questions.scoring_rule,
+        coalesce(rubric_questions.is_free_text, false) as is_free_text,
+        rubric_questions.has_sub_questions,
+        rubric_questions.question_item_labels,
+        answers_resolved.item_label_as_written,
+        answers_resolved.answer_label_as_written,
+        answers_resolved.item_normalized,
+        answers_resolved.answer_normalized,
+        answers_resolved.item_code,
+        answers_resolved.item_key,
+        answers_resolved.item_no,
+        answers_resolved.item_label,
+        answers_resolved.item_option_labels,
+        answers_resolved.item_option_count,
+        answers_resolved.option_code as matched_option_code,
+        answers_resolved.answer_matched_by
+    from rows_in_rounds
+    left join municipalities on rows_in_rounds.municipality_code = municipalities.municipality_code
+    left join rubric_questions
+        on
+            rows_in_rounds.rubric_version = rubric_questions.rubric_version
+            and rows_in_rounds.question_no = rubric_questions.question_no
+    left join answers_resolved
+        on
+            rows_in_rounds.rubric_version is not distinct from answers_resolved.rubric_version
+            and rows_in_rounds.question_no is not distinct from answers_resolved.question_no
+            and rows_in_rounds.raw_item = answers_resolved.raw_item
+            and rows_in_rounds.raw_answer = answers_resolved.raw_answer
+
+),
+
+free_text_overrides as (
+
+    -- the most specific override row decides (municipality and round, then item, then any)
+    select
+        rows_matched.response_row_id,
+        q12_overrides.category,
+        q12_overrides.override_key
+    from rows_matched
+    inner join q12_overrides
+        on
+            rows_matched.is_free_text
+            and rows_matched.answer_normalized = q12_overrides.answer_text_normalized
+            and coalesce(q12_overrides.municipality_code, rows_matched.municipality_code) = rows_matched.municipality_code
+            and coalesce(q12_overrides.survey_year, rows_matched.survey_year) = rows_matched.survey_year
+            and (q12_overrides.item_label is null or q12_overrides.item_label_normalized = rows_matched.item_normalized)
+    where rows_matched.matched_option_code is null
+    qualify row_number() over (
+        partition by rows_matched.response_row_id
+        order by
+            cast(q12_overrides.municipality_code is not null as integer)
+            + cast(q12_overrides.survey_year is not null as integer)
+            + cast(q12_overrides.item_label is not null as integer) desc,
+            q12_overrides.override_key
+    ) = 1
+
+),
+
+free_text_decided as (
+
+    select
+        rows_matched.*,
+        free_text_overrides.override_key as q12_override_key,
+        q12_codings.coding_rule as q12_coding_rule,
+        case
+            when rows_matched.matched_option_code is not null then null
+            when free_text_overrides.category is not null then free_text_overrides.category
+            when rows_matched.is_free_text then q12_codings.category
+        end as free_text_category
+    from rows_matched
+    left join free_text_overrides on rows_matched.response_row_id = free_text_overrides.response_row_id
+    left join q12_codings
+        on
+            rows_matched.is_free_text
+            and rows_matched.raw_answer = q12_codings.answer_text
+
+),
+
+option_decided as (
+
+    select
+        free_text_decided.*,
+        coalesce(free_text_decided.matched_option_code, category_cells.option_code) as option_code
+    from free_text_decided
+    left join rubric_cells as category_cells
+        on
+            free_text_decided.rubric_version = category_cells.rubric_version
+            and free_text_decided.question_no = category_cells.question_no
+            and free_text_decided.item_code = category_cells.item_code
+            and free_text_decided.free_text_category = category_cells.option_label
+
+),
+
+final as (
+
+    select
+        option_decided.response_row_id,
+        option_decided.source_file,
+        option_decided.source_line_number,
+        option_decided.source_format,
+        option_decided.source_column,
+        option_decided.raw_municipality_code,
+        option_decided.raw_survey_year,
+        option_decided.raw_question_no,
+        option_decided.raw_item,
+        option_decided.raw_answer,
+        option_decided.checkbox_value,
+        option_decided.municipality_code,
+        option_decided.survey_year,
+        option_decided.question_no,
+        option_decided.rubric_version,
+        option_decided.is_known_municipality,
+        option_decided.is_known_question,
+        option_decided.question_code,
+        option_decided.theme_no,
+        option_decided.scoring_rule,
+        option_decided.is_free_text,
+        option_decided.has_sub_questions,
+        option_decided.question_item_labels,
+        option_decided.item_label_as_written,
+        option_decided.answer_label_as_written,
+        option_decided.item_normalized,
+        option_decided.answer_normalized,
+        option_decided.item_code,
+        option_decided.item_key,
+        option_decided.item_no,
+        option_decided.item_label,
+        option_decided.item_option_labels,
+        option_decided.item_option_count,
+        option_decided.matched_option_code,
+        option_decided.answer_matched_by,
+        option_decided.q12_override_key,
+        option_decided.q12_coding_rule,
+        option_decided.free_text_category,
+        option_decided.option_code,
+        rubric_cells.rubric_cell_key,
+        rubric_cells.option_key,
+        rubric_cells.option_label,
+        rubric_cells.score as option_score,
+        rubric_cells.counts_as_yes,
+        rubric_cells.is_neutral_mean,
+        case
+            when option_decided.matched_option_code is not null then option_decided.answer_matched_by
+            when option_decided.option_code is not null and option_decided.q12_override_key is not null then 'q12_override'
+            when option_decided.option_code is not null then 'q12_parser'
+        end as answer_decided_by
+    from option_decided
+    left join rubric_cells
+        on
+            option_decided.rubric_version = rubric_cells.rubric_version
+            and option_decided.question_no = rubric_cells.question_no
+            and option_decided.item_code = rubric_cells.item_code
+            and option_decided.option_code = rubric_cells.option_code
+
+)
+
+select * from final

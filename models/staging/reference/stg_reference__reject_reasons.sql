@@ -1,0 +1,21 @@
+with
+
+reasons as (
+
+    select * from {{ ref('reject_reasons') }}
+
+),
+
+final as (
+
+    select
+        reason_code,
+        is_blocking,
+        check_order,
+        description,
+        message_template
+    from reasons
+
+)
+
+select * from final
