@@ -73,28 +73,15 @@ def survey_years(rounds: int, first: int = FIRST_SURVEY_YEAR) -> list[int]:
 
 
 def dbt_vars(responses: Path, years: list[int], export_path: Path, project_root: Path = PROJECT_ROOT) -> dict:
-    """The dbt vars of one benchmark build: the one place they are put together.
-
-    Always ``survey_years`` (the list var of the committed project). When the project's
-    dbt_project.yml declares the range-valued var ``extra_survey_rounds`` (rounds beyond
-    ``seeds/reference/survey_rounds.csv`` as ``{from_year, to_year, rubric_version}``), the years
-    the seed does not hold are passed that way too, reusing the rubric version of the seed's
-    latest round. dbt ignores a var no model reads, so both shapes are safe to pass.
-    """
-    variables: dict = {
-        "survey_years": list(years),
+    """The dbt vars of one benchmark build: the one place they are put together. The years the
+    survey_rounds seed does not declare are passed as ranges of the var ``extra_survey_rounds``
+    (``{from_year, to_year, rubric_version}``), reusing the rubric version of the seed's latest
+    round, so no list of years is ever typed."""
+    return {
         "raw_responses_path": str(responses),
         "export_path": str(export_path),
+        "extra_survey_rounds": _extra_survey_rounds(project_root, years),
     }
-    if _declares_var(project_root, "extra_survey_rounds"):
-        variables["extra_survey_rounds"] = _extra_survey_rounds(project_root, years)
-    return variables
-
-
-def _declares_var(project_root: Path, name: str) -> bool:
-    project_file = project_root / "dbt_project.yml"
-    text = project_file.read_text(encoding="utf-8") if project_file.exists() else ""
-    return re.search(rf"^\s+{re.escape(name)}\s*:", text, flags=re.MULTILINE) is not None
 
 
 def _extra_survey_rounds(project_root: Path, years: list[int]) -> list[dict]:

@@ -140,17 +140,20 @@ class FileProbe:
     is_utf8: bool
     has_c1_bytes: bool
     first_line: bytes
+    line_count: int  # physical lines, a last line without a line break included
 
 
 def probe_file(path: Path, block_size: int = 1 << 20) -> FileProbe:
     """Stream the file once (constant memory, whatever its size)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    size, is_utf8, has_c1, first_line = 0, True, False, None
+    size, is_utf8, has_c1, first_line, newlines, last_byte = 0, True, False, None, 0, b"\n"
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(block_size), b""):
             digest.update(block)
             size += len(block)
+            newlines += block.count(b"\n")
+            last_byte = block[-1:]
             if first_line is None:
                 first_line = block.split(b"\n", 1)[0]
             if is_utf8:
@@ -164,7 +167,8 @@ def probe_file(path: Path, block_size: int = 1 << 20) -> FileProbe:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
-    return FileProbe(size, digest.hexdigest(), is_utf8, has_c1, first_line or b"")
+    line_count = newlines + (1 if size and last_byte != b"\n" else 0)
+    return FileProbe(size, digest.hexdigest(), is_utf8, has_c1, first_line or b"", line_count)
 
 
 def detect_encoding(name: str, probe: FileProbe) -> str:
@@ -206,6 +210,7 @@ class CsvFile:
     def __init__(self, name: str, path: Path, probe: FileProbe):
         self.name = name
         self.path = path
+        self.line_count = probe.line_count
         self.encoding = detect_encoding(name, probe)
         self.header_text = header_line(probe, self.encoding)
         self.delimiter, self.header = split_header(self.header_text)
@@ -248,25 +253,6 @@ class CsvFile:
             f"columns={{{columns}}}, auto_detect=false, null_padding=true, parallel=false"
         )
 
-    def check_parsable(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Lines the CSV reader cannot parse stop the load with their line and text."""
-        con.execute("drop table if exists load_errors; drop table if exists load_scans")
-        con.execute(
-            f"select count(*) from read_csv({self.literal}, {self.csv_options()}, store_rejects=true, "
-            "rejects_table='load_errors', rejects_scan='load_scans')"
-        ).fetchall()
-        rows = con.execute(
-            "select line, error_message, trim(csv_line, chr(10) || chr(13)) from load_errors order by line"
-        ).fetchall()
-        con.execute("drop table if exists load_errors; drop table if exists load_scans")
-        if rows:
-            problems = "; ".join(f"line {line}: {message} ({text})" for line, message, text in rows[:20])
-            raise LoadError(
-                f"Response file '{self.name}' has {len(rows)} line(s) that are not valid CSV with the delimiter "
-                f"'{self.delimiter}' and the columns {','.join(self.header)}: {problems}. A value holding the "
-                "delimiter or a line break must be enclosed in double quotes."
-            )
-
     def select_sql(self) -> str:
         """Records with the line each starts on (blank lines skipped by the reader still count)."""
         all_fields = ", ".join(f"coalesce(\"{name}\", '')" for name in self.header)
@@ -293,15 +279,7 @@ class CsvFile:
                 where line_number > 1 and trim(coalesce(line, '')) not in ('', chr(13))
             )
             select
-                {self.name_literal} as source_file,
-                data_lines.line_number::integer as source_line_number,
-                positioned_records.line_span::integer as source_line_span,
-                'long' as source_format,
-                null::varchar as source_column,
-                '{self.encoding}' as source_encoding,
-                '{self.delimiter}' as source_delimiter,
-                {", ".join(f"positioned_records.{name}" for name in REQUIRED_COLUMNS)},
-                null::varchar as checkbox_value
+                {self.output_columns('data_lines.line_number', 'positioned_records.line_span', 'positioned_records')}
             from positioned_records
             left join data_lines on positioned_records.first_data_line_no = data_lines.data_line_no
         """
@@ -340,10 +318,68 @@ class CsvFile:
         return records
 
     def load(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
+        """Read the records in one pass; number their lines without re-reading the file when every
+        line after the header is one record (no blank lines, no line breaks inside quotes),
+        which the line count of the probe shows; otherwise map records to lines exactly."""
         self.check_columns()
-        self.check_parsable(con)
+        records, lines_read = self.read_records(con, table)
+        if 0 < records == lines_read == self.line_count - 1:
+            con.execute(
+                f"create or replace temp table {table} as select {self.output_columns('record_no + 1', 'line_span')}"
+                f" from {table}_records"
+            )
+            con.execute(f"drop table {table}_records")
+            return records
+        con.execute(f"drop table {table}_records")
         con.execute(f"create or replace temp table {table} as {self.select_sql()}")
         return self.check_complete(con, table)
+
+    def read_records(self, con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
+        """Every record with its number and the lines it spans; lines the CSV reader cannot parse
+        stop the load with their line and text. Returns (records, lines they span)."""
+        all_fields = ", ".join(f"coalesce(\"{name}\", '')" for name in self.header)
+        con.execute("drop table if exists load_errors; drop table if exists load_scans")
+        con.execute(
+            f"""
+            create or replace temp table {table}_records as
+            select
+                row_number() over () as record_no,
+                -- a quoted field may hold line breaks: the record then spans more lines
+                1 + length(concat({all_fields})) - length(replace(concat({all_fields}), chr(10), '')) as line_span,
+                {", ".join(f'"{name}"' for name in REQUIRED_COLUMNS)}
+            from read_csv({self.literal}, {self.csv_options()}, store_rejects=true, rejects_table='load_errors',
+                rejects_scan='load_scans')
+            """
+        )
+        self.raise_unparsable(con.execute(
+            "select line, error_message, trim(csv_line, chr(10) || chr(13)) from load_errors order by line"
+        ).fetchall())
+        con.execute("drop table if exists load_errors; drop table if exists load_scans")
+        return con.execute(f"select count(*), coalesce(sum(line_span), 0) from {table}_records").fetchone()
+
+    def raise_unparsable(self, rows: list[tuple]) -> None:
+        if rows:
+            problems = "; ".join(f"line {line}: {message} ({text})" for line, message, text in rows[:20])
+            raise LoadError(
+                f"Response file '{self.name}' has {len(rows)} line(s) that are not valid CSV with the delimiter "
+                f"'{self.delimiter}' and the columns {','.join(self.header)}: {problems}. A value holding the "
+                "delimiter or a line break must be enclosed in double quotes."
+            )
+
+    def output_columns(self, line_number: str, line_span: str, records: str = "") -> str:
+        """The raw table's columns, given the expressions of the line number and span."""
+        prefix = f"{records}." if records else ""
+        return f"""
+            {self.name_literal} as source_file,
+            cast({line_number} as integer) as source_line_number,
+            cast({line_span} as integer) as source_line_span,
+            'long' as source_format,
+            cast(null as varchar) as source_column,
+            '{self.encoding}' as source_encoding,
+            '{self.delimiter}' as source_delimiter,
+            {", ".join(f"{prefix}{name}" for name in REQUIRED_COLUMNS)},
+            cast(null as varchar) as checkbox_value
+        """
 
 
 class WideFile:

@@ -256,6 +256,7 @@ class Outcome:
 
 
 FAILED_STATUSES = {"error", "fail", "runtime error"}
+REJECTS_LISTED = 20
 
 
 def judge(context: BuildContext, audit_only: bool) -> Outcome:
@@ -305,13 +306,13 @@ def end_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
             return f"build {build_id} awaits a complete audit: {outcome.reason}"
     else:
         return ""
-    record_counts(con, build_id)
+    rejects = record_counts(con, build_id) if context.builds_marts else ""
+    summary = f"{rejects}\n" if rejects else ""
     if outcome.status != "published":
         finish(con, build_id, outcome.status, outcome.reason)
-        return f"build {build_id} {outcome.status.replace('_', ' ')}: {outcome.reason}; Power BI keeps the published build"
+        return f"{summary}build {build_id} {outcome.status.replace('_', ' ')}: {outcome.reason}; Power BI keeps the published build"
     folder = publish(con, context, build_id)
-    where = f" and {folder}" if folder else ""
-    return f"build {build_id} published to schema {PUBLISHED_SCHEMA}{where}"
+    return f"{summary}build {build_id} published to schema {PUBLISHED_SCHEMA} and {folder}"
 
 
 def pending_build(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -340,30 +341,53 @@ def year_ranges(years: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
 
 
-def record_counts(con: duckdb.DuckDBPyConnection, build_id: str) -> None:
-    """Valid and rejected rows per input file, from the classification of the loaded rows, and
-    the survey rounds the build declared."""
+def record_counts(con: duckdb.DuckDBPyConnection, build_id: str) -> str:
+    """Record the survey rounds the build declared and the valid and rejected rows per input
+    file (one pass over the classification); returns a listing of the rejected rows for the
+    build's summary: the count and the first REJECTS_LISTED as `file:line [reason] message`."""
     if not table_exists(con, "intermediate", "int_responses_classified"):
-        return
+        return ""
     try:
         years = [year for (year,) in con.execute("select survey_year from intermediate.int_survey_rounds").fetchall()]
         con.execute("update ops.build_runs set survey_years = ? where build_id = ?", [year_ranges(years), build_id])
-        counts = con.execute(
+        con.execute(
             """
-            select
-                source_file,
-                count(*) filter (where row_status = 'valid'),
-                count(*) filter (where row_status = 'rejected')
+            create or replace temp table build_rejects as
+            select source_file, row_status, reject_reason, is_blocking, response_row_id, reject_message,
+                   source_line_number
             from intermediate.int_responses_classified
-            group by source_file
             """
-        ).fetchall()
+        )
     except duckdb.Error:  # the classification itself failed; the build's reason says why
-        return
+        return ""
+    counts = con.execute(
+        """
+        select source_file, count(*) filter (where row_status = 'valid'), count(*) filter (where row_status = 'rejected')
+        from build_rejects group by source_file
+        """
+    ).fetchall()
     con.executemany(
         "update ops.build_input_files set valid_rows = ?, rejected_rows = ? where build_id = ? and file_path = ?",
         [[valid, rejected, build_id, path] for path, valid, rejected in counts],
     )
+    blocking, duplicates = con.execute(
+        "select count(*) filter (where is_blocking), count(*) filter (where row_status = 'rejected' and not is_blocking)"
+        " from build_rejects"
+    ).fetchone()
+    listed = con.execute(
+        "select response_row_id || ' [' || reject_reason || '] ' || reject_message from build_rejects"
+        " where row_status = 'rejected' order by not is_blocking, source_file, source_line_number, response_row_id"
+        f" limit {REJECTS_LISTED}"
+    ).fetchall()
+    con.execute("drop table build_rejects")
+    if not blocking and not duplicates:
+        return ""
+    lines = [f"{blocking} raw response row(s) rejected, {duplicates} exact repeat(s) counted once:"]
+    lines += [f"  {text}" for (text,) in listed]
+    if blocking + duplicates > REJECTS_LISTED:
+        more = blocking + duplicates - REJECTS_LISTED
+        lines.append(f"  ... and {more} more: select * from intermediate.int_responses_classified where row_status = 'rejected'")
+    return "\n".join(lines)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

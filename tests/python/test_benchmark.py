@@ -52,29 +52,20 @@ def test_survey_years_are_derived_from_the_rounds():
 
 
 def test_dbt_vars_are_built_in_one_place(tmp_path):
-    # A project with the list var only.
-    old = tmp_path / "old"
-    old.mkdir()
-    (old / "dbt_project.yml").write_text("vars:\n  survey_years: [2023]\n", encoding="utf-8")
-    variables = benchmark.dbt_vars(tmp_path / "r.csv", benchmark.survey_years(2), tmp_path / "exports", old)
-    assert variables == {
-        "survey_years": [2023, 2024],
-        "raw_responses_path": str(tmp_path / "r.csv"),
-        "export_path": str(tmp_path / "exports"),
-    }
-    assert json.loads(json.dumps(variables)) == variables
-
-    # A project with seeded rounds and the range-valued var: the years beyond the seed as one range.
-    new = tmp_path / "new"
-    (new / "seeds" / "reference").mkdir(parents=True)
-    (new / "dbt_project.yml").write_text("vars:\n  extra_survey_rounds: []\n", encoding="utf-8")
-    (new / "seeds" / "reference" / "survey_rounds.csv").write_text(
+    """The years beyond the survey_rounds seed go as one range of extra_survey_rounds."""
+    project = tmp_path / "project"
+    (project / "seeds" / "reference").mkdir(parents=True)
+    (project / "seeds" / "reference" / "survey_rounds.csv").write_text(
         "survey_year,rubric_version,round_name\n2023,1,first\n", encoding="utf-8"
     )
-    variables = benchmark.dbt_vars(tmp_path / "r.csv", benchmark.survey_years(100), tmp_path / "exports", new)
-    assert variables["extra_survey_rounds"] == [{"from_year": 2024, "to_year": 2122, "rubric_version": 1}]
-    assert variables["survey_years"] == list(range(2023, 2123))
-    assert benchmark.dbt_vars(tmp_path / "r.csv", [2023], tmp_path / "e", new)["extra_survey_rounds"] == []
+    variables = benchmark.dbt_vars(tmp_path / "r.csv", benchmark.survey_years(100), tmp_path / "exports", project)
+    assert variables == {
+        "raw_responses_path": str(tmp_path / "r.csv"),
+        "export_path": str(tmp_path / "exports"),
+        "extra_survey_rounds": [{"from_year": 2024, "to_year": 2122, "rubric_version": 1}],
+    }
+    assert json.loads(json.dumps(variables)) == variables
+    assert benchmark.dbt_vars(tmp_path / "r.csv", [2023], tmp_path / "e", project)["extra_survey_rounds"] == []
 
 
 def test_sizes_parse_and_stay_within_the_98_municipalities():

@@ -298,16 +298,14 @@ def test_readers_always_get_one_whole_build(published_a):
 
 def test_a_second_build_fails_fast_while_one_runs(published_a, expected):
     _, workdir, _ = published_a
-    first = start_build(workdir, HAND_FIXTURE)
+    first = start_build(workdir, HAND_FIXTURE, output=subprocess.PIPE)
+    printed = []
+    reader = threading.Thread(target=lambda: printed.extend(first.stdout), daemon=True)
+    reader.start()
     try:
-        # wait until the first build holds the warehouse (it records itself as running)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True):
-                    pass
-            except duckdb.IOException:
-                break
+        # the first build holds the warehouse once it has loaded the input
+        deadline = time.monotonic() + 120
+        while not any("raw response rows from" in line for line in list(printed)) and time.monotonic() < deadline:
             time.sleep(0.05)
         started = time.monotonic()
         second = build(SAMPLE, workdir)
@@ -316,7 +314,8 @@ def test_a_second_build_fails_fast_while_one_runs(published_a, expected):
         assert "is in use by" in second.output and "Nothing was changed" in second.output
         assert "Traceback" not in second.output
     finally:
-        assert first.wait(timeout=300) == 0
+        assert first.wait(timeout=300) == 0, "".join(printed)[-3000:]
+        reader.join()
     assert assert_whole_build(workdir, expected) == "B"
 
 

@@ -8,7 +8,6 @@ scores, not read from the benchmark marts the report uses.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -36,70 +35,15 @@ CHROMIUM_ARGS = [
 ]
 README_SCREENSHOT = PROJECT_ROOT / "docs" / "img" / "report_municipality.png"
 STALE_CODE = 999  # no such municipality: a page left from an earlier run must disappear
-TEST_BUILD_ID = "test-build-0001"
 
 
 # --- the warehouse fixture ---------------------------------------------------------------------
 
 
-def source_warehouse() -> Path:
-    """The published warehouse the tests copy: the first that exists of $REPORT_TEST_DATABASE,
-    $DBT_DUCKDB_PATH (scripts/test.sh builds it), the developer copy /tmp/report_dev.duckdb and
-    the project's warehouse (scripts/setup.sh builds it)."""
-    candidates = [
-        os.environ.get("REPORT_TEST_DATABASE"),
-        os.environ.get("DBT_DUCKDB_PATH"),
-        "/tmp/report_dev.duckdb",
-        str(PROJECT_ROOT / "warehouse" / "styringsoverblik.duckdb"),
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    pytest.skip("no built warehouse to report from (run scripts/setup.sh)")
-
-
-def add_build_log(path: Path) -> None:
-    """Give a copied warehouse the build log's contract if its build did not write one."""
-    with duckdb.connect(str(path)) as con:
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'dim_builds'"
-        ).fetchone()[0]
-        if exists:
-            return
-        con.execute(
-            """create table marts.dim_builds (
-                build_id varchar, is_current boolean, started_at timestamp, finished_at timestamp,
-                dbt_version varchar, project_version varchar, strict boolean, q17_neutral_scope varchar,
-                survey_years varchar, raw_responses_path varchar, input_files integer, raw_rows integer,
-                valid_rows integer, rejected_rows integer)"""
-        )
-        con.execute(
-            """create table marts.fct_build_input_files (
-                build_id varchar, file_path varchar, file_size_bytes bigint, file_sha256 varchar,
-                raw_rows integer, valid_rows integer, rejected_rows integer)"""
-        )
-        raw_rows = con.execute("select count(*) from raw.raw_responses").fetchone()[0]
-        con.execute(
-            """insert into marts.dim_builds values
-               (?, false, '2025-01-01 09:00:00', '2025-01-01 09:00:20', '1.11.0', '0.1.0', true, 'all',
-                '[2023]', 'data/sample/old.csv', 1, 10, 10, 0),
-               (?, true, '2025-11-30 10:59:48', '2025-11-30 11:00:00', '1.11.0', '0.1.0', true, 'all',
-                '[2023]', 'data/sample/responses_2023_synthetic.csv', 1, ?, ?, 0)""",
-            ["test-build-0000", TEST_BUILD_ID, raw_rows, raw_rows],
-        )
-        con.execute(
-            """insert into marts.fct_build_input_files values
-               (?, 'data/sample/responses_2023_synthetic.csv', 123456, repeat('ab', 32), ?, ?, 0)""",
-            [TEST_BUILD_ID, raw_rows, raw_rows],
-        )
-
-
 @pytest.fixture(scope="session")
-def published_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("report_warehouse") / "published.duckdb"
-    shutil.copyfile(source_warehouse(), path)
-    add_build_log(path)
-    return path
+def published_db(sample_build) -> Path:
+    """The shared sample build: published, with its build log (the report reads it read-only)."""
+    return sample_build.db_path
 
 
 def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
@@ -243,28 +187,30 @@ def test_format_timestamp_in_danish():
 # --- refusals: only a published build is reported ---------------------------------------------
 
 
-def _copy_without_build_log(tmp_path: Path) -> Path:
+def _copy_without_build_log(tmp_path: Path, source: Path) -> Path:
     path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(source_warehouse(), path)
-    with duckdb.connect(str(path)) as con:
-        con.execute("drop table if exists marts.dim_builds")
-        con.execute("drop table if exists marts.fct_build_input_files")
+    shutil.copyfile(source, path)
+    with duckdb.connect(str(path)) as con:  # the published tables are views over the Parquet set
+        con.execute("drop view if exists marts.dim_builds")
+        con.execute("drop view if exists marts.fct_build_input_files")
     return path
 
 
-def test_refuses_without_build_log(tmp_path, capsys):
-    db = _copy_without_build_log(tmp_path)
+def test_refuses_without_build_log(tmp_path, capsys, published_db):
+    db = _copy_without_build_log(tmp_path, published_db)
     out = tmp_path / "site"
     assert cli.main(["report", "--out", str(out), "--database", str(db)]) == 2
     assert "marts.dim_builds does not exist" in capsys.readouterr().err
     assert not out.exists()
 
 
-def test_refuses_without_current_build(tmp_path, capsys):
-    db = _copy_without_build_log(tmp_path)
-    add_build_log(db)
-    with duckdb.connect(str(db)) as con:
-        con.execute("update marts.dim_builds set is_current = false")
+def test_refuses_without_current_build(tmp_path, capsys, published_db):
+    db = _copy_without_build_log(tmp_path, published_db)
+    with duckdb.connect(str(db)) as con:  # a build log whose builds are all superseded
+        con.execute(
+            "create table marts.dim_builds as select 'old-build' as build_id, false as is_current,"
+            " timestamp '2025-01-01 09:00:00' as started_at, timestamp '2025-01-01 09:00:20' as finished_at"
+        )
     out = tmp_path / "site"
     assert cli.main(["report", "--out", str(out), "--database", str(db)]) == 2
     assert "no current build" in capsys.readouterr().err

@@ -52,6 +52,8 @@ row_checks as (
     select
         *,
         question_code || coalesce(' item "' || item_label || '"', '') as cell_description,
+        -- the cell a row answers: a Q34 box is its (item, option) pair
+        case when scoring_rule = 'checkbox_grid' then option_code else '' end as box_code,
         case
             when not is_known_municipality then 'unknown_municipality'
             when rubric_version is null then 'survey_year_not_configured'
@@ -68,20 +70,9 @@ row_checks as (
 
 ),
 
-checked_rows as (
-
-    -- the rows that pass every row check, with the cell they answer
-    select
-        *,
-        case when scoring_rule = 'checkbox_grid' then option_code end as box_code,
-        source_file || ':' || lpad(cast(source_line_number as varchar), 12, '0') as row_order
-    from row_checks
-    where row_reject_reason is null
-
-),
-
 cells as (
 
+    -- the answers to each cell, from the rows that pass every row check
     select
         survey_year,
         municipality_code,
@@ -89,8 +80,9 @@ cells as (
         item_code,
         box_code,
         count(distinct option_code) as cell_answer_count,
-        arg_min(response_row_id, row_order) as cell_first_row
-    from checked_rows
+        arg_min(response_row_id, struct_pack(source_file, source_line_number)) as cell_first_row
+    from row_checks
+    where row_reject_reason is null
     group by survey_year, municipality_code, question_no, item_code, box_code
 
 ),
@@ -98,30 +90,30 @@ cells as (
 conflicting_cells as (
 
     select
-        checked_rows.survey_year,
-        checked_rows.municipality_code,
-        checked_rows.question_no,
-        checked_rows.item_code,
-        checked_rows.box_code,
+        row_checks.survey_year,
+        row_checks.municipality_code,
+        row_checks.question_no,
+        row_checks.item_code,
+        row_checks.box_code,
         string_agg(
-            '"' || checked_rows.answer_label_as_written || '" (' || checked_rows.response_row_id || ')', ', '
-            order by checked_rows.row_order
+            '"' || row_checks.answer_label_as_written || '" (' || row_checks.response_row_id || ')', ', '
+            order by row_checks.source_file, row_checks.source_line_number
         ) as cell_answers
-    from checked_rows
+    from row_checks
     inner join cells
         on
-            checked_rows.survey_year = cells.survey_year
-            and checked_rows.municipality_code = cells.municipality_code
-            and checked_rows.question_no = cells.question_no
-            and checked_rows.item_code = cells.item_code
-            and checked_rows.box_code is not distinct from cells.box_code
-    where cells.cell_answer_count > 1
+            row_checks.survey_year = cells.survey_year
+            and row_checks.municipality_code = cells.municipality_code
+            and row_checks.question_no = cells.question_no
+            and row_checks.item_code = cells.item_code
+            and row_checks.box_code = cells.box_code
+    where row_checks.row_reject_reason is null and cells.cell_answer_count > 1
     group by
-        checked_rows.survey_year,
-        checked_rows.municipality_code,
-        checked_rows.question_no,
-        checked_rows.item_code,
-        checked_rows.box_code
+        row_checks.survey_year,
+        row_checks.municipality_code,
+        row_checks.question_no,
+        row_checks.item_code,
+        row_checks.box_code
 
 ),
 
@@ -137,21 +129,22 @@ cell_checks as (
             when row_checks.response_row_id != cells.cell_first_row then 'duplicate_answer'
         end as reject_reason
     from row_checks
-    left join checked_rows on row_checks.response_row_id = checked_rows.response_row_id
     left join cells
         on
-            checked_rows.survey_year = cells.survey_year
-            and checked_rows.municipality_code = cells.municipality_code
-            and checked_rows.question_no = cells.question_no
-            and checked_rows.item_code = cells.item_code
-            and checked_rows.box_code is not distinct from cells.box_code
+            row_checks.row_reject_reason is null
+            and row_checks.survey_year = cells.survey_year
+            and row_checks.municipality_code = cells.municipality_code
+            and row_checks.question_no = cells.question_no
+            and row_checks.item_code = cells.item_code
+            and row_checks.box_code = cells.box_code
     left join conflicting_cells
         on
-            checked_rows.survey_year = conflicting_cells.survey_year
-            and checked_rows.municipality_code = conflicting_cells.municipality_code
-            and checked_rows.question_no = conflicting_cells.question_no
-            and checked_rows.item_code = conflicting_cells.item_code
-            and checked_rows.box_code is not distinct from conflicting_cells.box_code
+            row_checks.row_reject_reason is null
+            and row_checks.survey_year = conflicting_cells.survey_year
+            and row_checks.municipality_code = conflicting_cells.municipality_code
+            and row_checks.question_no = conflicting_cells.question_no
+            and row_checks.item_code = conflicting_cells.item_code
+            and row_checks.box_code = conflicting_cells.box_code
 
 ),
 

@@ -231,7 +231,7 @@ free_text_overrides as (
             and rows_matched.answer_normalized = q12_overrides.answer_text_normalized
             and coalesce(q12_overrides.municipality_code, rows_matched.municipality_code) = rows_matched.municipality_code
             and coalesce(q12_overrides.survey_year, rows_matched.survey_year) = rows_matched.survey_year
-            and (q12_overrides.item_label is null or q12_overrides.item_label_normalized = rows_matched.item_normalized)
+            and (q12_overrides.item_label is null or rows_matched.item_normalized = q12_overrides.item_label_normalized)
     where rows_matched.matched_option_code is null
     qualify row_number() over (
         partition by rows_matched.response_row_id
