@@ -27,10 +27,14 @@ stage() {
 }
 
 stage "sqlfluff lint" sqlfluff lint models macros analyses tests/dbt/singular
-stage "dbt build (sample)" dbt build --target-path "$work/target" --vars "{export_path: $work/exports}"
-stage "dbt docs generate" dbt docs generate --target-path "$work/target" --vars "{export_path: $work/exports}" --quiet
+sample_vars="{raw_responses_path: '$PWD/data/sample/responses_2023_synthetic.csv', export_path: '$work/exports'}"
+stage "dbt build (sample)" dbt build --target-path "$work/target" --vars "$sample_vars"
+stage "dbt docs generate" dbt docs generate --target-path "$work/target" --vars "$sample_vars" --quiet
 stage "docs check" python -m styringsoverblik.docs_check "$work/target"
+stage "dbt-score" dbt-score lint --fail-project-under 9 --manifest "$work/target/manifest.json"
 stage "Great Expectations" python -m styringsoverblik.gx_validate --database "$DBT_DUCKDB_PATH"
+# pytest reuses this build of the sample as its shared sample build (tests copy it before changing anything)
+export STYRINGSOVERBLIK_SAMPLE_WAREHOUSE="$DBT_DUCKDB_PATH"
 stage "pytest" python -m pytest tests/python
 
 echo "== timings"

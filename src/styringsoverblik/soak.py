@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--builds", type=int, default=20)
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--input", action="append", type=Path, required=True, help="response file; repeat to alternate")
+    parser.add_argument("--keep-builds", type=int, default=3, help="the var export_keep_builds of each build")
     args = parser.parse_args(argv)
 
     workdir = args.workdir.resolve()
@@ -79,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for number in range(args.builds):
             responses = args.input[number % len(args.input)].resolve()
-            variables = json.dumps({"raw_responses_path": str(responses), "export_path": str(export_root)})
+            variables = json.dumps(
+                {"raw_responses_path": str(responses), "export_path": str(export_root), "export_keep_builds": args.keep_builds}
+            )
             result = subprocess.run(
                 [dbt, "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
                  "--vars", variables],
@@ -90,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop.set()
         thread.join()
+    try:  # one more whole read after the last build, so the last published build is read too
+        builds_seen.add(read_published_set(export_root))
+        reads[0] += 1
+    except Exception as error:
+        errors.append(f"{type(error).__name__}: {error}")
     print(f"{args.builds} builds ({failed_builds} failed), {reads[0]} whole reads of {len(builds_seen)} builds, {len(errors)} errors")
     for error in errors[:20]:
         print(f"  {error}")

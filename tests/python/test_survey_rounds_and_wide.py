@@ -12,7 +12,7 @@
    municipalities and a few rows that must be rejected. 2023 stays as the hand build
    (``hand_build``) scores it; 2025 is checked against hand values; fct_score_development
    links the rounds; the shipped seeds are untouched.
-3. The var ``extra_survey_rounds`` on the shipped project: a 2030 round (rejected as
+3. (The var ``extra_survey_rounds`` is unit-tested on int_survey_rounds; the fixture of 2 rejects an undeclared 2030.) The var on the shipped project: a 2030 round (rejected as
    survey_year_not_configured without the var, in build 2) is accepted with
    ``{from_year: 2024, to_year: 2030, rubric_version: 1}``.
 
@@ -546,43 +546,3 @@ def test_the_shipped_seeds_are_untouched(rounds_build):
     assert NEW_LABEL not in shipped and "fiktivt testspørgsmål" not in shipped and "\n2025," not in shipped
     copied = (rounds_build.project / "seeds" / "reference" / "survey_rounds.csv").read_text(encoding="utf-8")
     assert "\n2025,2," in copied
-
-
-# ============================================================================================
-# 3. The var extra_survey_rounds
-# ============================================================================================
-
-EXTRA_ROUNDS = {"from_year": 2024, "to_year": 2030, "rubric_version": 1}
-
-
-@pytest.fixture(scope="module")
-def extra_rounds_build(tmp_path_factory) -> DbtRun:
-    """The shipped project on the hand fixture plus 825's answers again as 2030, with the var."""
-    folder = tmp_path_factory.mktemp("extra_rounds")
-    rows = read_csv(HAND_FIXTURE)
-    rows += [{**r, "survey_year": "2030"} for r in rows if r["municipality_code"] == "825"]
-    responses = write_long(folder / "responses_2023_2030.csv", rows)
-    run = build(responses, folder / "build", extra_survey_rounds=EXTRA_ROUNDS)
-    assert run.returncode == 0, run.output[-4000:]
-    return run
-
-
-def test_extra_survey_rounds_declares_2030(extra_rounds_build):
-    db = extra_rounds_build.db_path
-    rounds = query(db, "select survey_year, rubric_version, declared_in from intermediate.int_survey_rounds")
-    assert sorted((r["survey_year"], r["rubric_version"], r["declared_in"]) for r in rounds) == [
-        (2023, 1, "seed"), *((year, 1, "var extra_survey_rounds") for year in range(2024, 2031))
-    ]
-    statuses = query(
-        db, "select survey_year, row_status, count(*) as n from intermediate.int_responses_classified group by all"
-    )
-    assert {(r["survey_year"], r["row_status"]) for r in statuses} == {(2023, "valid"), (2030, "valid")}
-    totals = {(r["municipality_code"], r["survey_year"]): r["score"] for r in query(db, "select * from marts.fct_total_scores")}
-    assert _close(totals[(825, 2030)], totals[(825, 2023)])
-    assert _close(totals[(825, 2030)], _mean(HAND_2023_QUESTIONS[825].values()))
-    (development,) = query(
-        db,
-        "select * from marts.fct_score_development "
-        "where benchmark_level = 'total' and municipality_code = 825 and survey_year = 2030",
-    )
-    assert development["previous_survey_year"] == 2023 and _close(development["change_from_previous"], 0)

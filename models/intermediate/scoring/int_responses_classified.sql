@@ -23,30 +23,6 @@ reasons as (
 
 ),
 
-rounds as (
-
-    select * from {{ ref('int_survey_rounds') }}
-
-),
-
-rubric_cells as (
-
-    select * from {{ ref('int_rubric_cells') }}
-
-),
-
-declared_years as (
-
-    select string_agg(survey_year, ', ' order by survey_year) as survey_years from rounds
-
-),
-
-question_numbers as (
-
-    select min(question_no) || '-' || max(question_no) as question_range from rubric_cells
-
-),
-
 row_checks as (
 
     select
@@ -164,8 +140,8 @@ message_parts as (
             else cell_checks.raw_answer
         end as reject_value,
         case cell_checks.reject_reason
-            when 'survey_year_not_configured' then declared_years.survey_years
-            when 'unknown_question' then question_numbers.question_range
+            when 'survey_year_not_configured' then cell_checks.declared_survey_years
+            when 'unknown_question' then cell_checks.rubric_question_range
             when 'item_missing' then cell_checks.question_item_labels
             when 'unknown_item' then cell_checks.question_item_labels
             when 'q12_free_text_unresolved' then coalesce(cell_checks.q12_coding_rule, 'not coded')
@@ -178,8 +154,6 @@ message_parts as (
             when 'duplicate_answer' then cell_checks.cell_first_row
         end as reject_expected
     from cell_checks
-    cross join declared_years
-    cross join question_numbers
 
 ),
 

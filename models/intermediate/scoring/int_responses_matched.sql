@@ -87,6 +87,22 @@ rubric_items as (
 
 ),
 
+declared_rounds as (
+
+    -- named in reject messages (int_responses_classified): the declared survey years and the
+    -- rubric's question numbers
+    select string_agg(survey_year, ', ' order by survey_year) as declared_survey_years
+    from rounds
+
+),
+
+rubric_question_numbers as (
+
+    select min(question_no) || '-' || max(question_no) as rubric_question_range
+    from rubric_cells
+
+),
+
 rows_in_rounds as (
 
     select
@@ -331,7 +347,9 @@ final as (
             when option_decided.matched_option_code is not null then option_decided.answer_matched_by
             when option_decided.option_code is not null and option_decided.q12_override_key is not null then 'q12_override'
             when option_decided.option_code is not null then 'q12_parser'
-        end as answer_decided_by
+        end as answer_decided_by,
+        declared_rounds.declared_survey_years,
+        rubric_question_numbers.rubric_question_range
     from option_decided
     left join rubric_cells
         on
@@ -339,6 +357,8 @@ final as (
             and option_decided.question_no = rubric_cells.question_no
             and option_decided.item_code = rubric_cells.item_code
             and option_decided.option_code = rubric_cells.option_code
+    cross join declared_rounds
+    cross join rubric_question_numbers
 
 )
 
