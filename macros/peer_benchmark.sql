@@ -3,7 +3,7 @@
     share a rank; scores are compared rounded to 9 decimals, so equal means summed in another
     order tie). -#}
 {% macro peer_benchmark(prefix, partition_by) -%}
-    count(*) over (partition by {{ partition_by | join(', ') }}) as {{ prefix }}_municipalities,
+    cast(count(*) over (partition by {{ partition_by | join(', ') }}) as integer) as {{ prefix }}_municipalities,
     avg(score) over (partition by {{ partition_by | join(', ') }}) as {{ prefix }}_mean,
-    rank() over (partition by {{ partition_by | join(', ') }} order by round(score, 9) desc) as {{ prefix }}_rank
+    cast(rank() over (partition by {{ partition_by | join(', ') }} order by round(score, 9) desc) as integer) as {{ prefix }}_rank
 {%- endmacro %}

@@ -125,10 +125,12 @@ final as (
         question_items.has_sub_questions,
         question_items.question_item_labels,
         -- cells a complete answer has: the items, or for the Q34 grid its group x parameter boxes
-        case
-            when cells.scoring_rule = 'checkbox_grid' then question_items.item_count * item_options.item_option_count
-            else question_items.item_count
-        end as cells_in_question,
+        cast(
+            case
+                when cells.scoring_rule = 'checkbox_grid' then question_items.item_count * item_options.item_option_count
+                else question_items.item_count
+            end as integer
+        ) as cells_in_question,
         item_options.item_option_count,
         item_options.item_option_labels
     from cells

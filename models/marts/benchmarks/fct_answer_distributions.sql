@@ -29,7 +29,7 @@ respondents as (
     select
         item_scores.survey_year,
         rounds.rubric_version,
-        count(distinct item_scores.municipality_code) as responding_municipalities
+        cast(count(distinct item_scores.municipality_code) as integer) as responding_municipalities
     from item_scores
     inner join rounds on item_scores.survey_year = rounds.survey_year
     group by item_scores.survey_year, rounds.rubric_version
@@ -66,17 +66,17 @@ final as (
 
     select
         cast(respondents.survey_year || '-' || rubric_cells.option_key as varchar) as answer_distribution_key,
-        cast(respondents.survey_year as integer) as survey_year,
-        cast(rubric_cells.question_no as integer) as question_no,
-        cast(rubric_cells.item_key as varchar) as item_key,
-        cast(rubric_cells.option_key as varchar) as option_key,
-        cast(rubric_cells.item_code as varchar) as item_code,
-        cast(rubric_cells.option_code as varchar) as option_code,
-        cast(rubric_cells.option_no as integer) as option_no,
-        cast(rubric_cells.option_label as varchar) as option_label,
-        cast(rubric_cells.score as double) as option_score,
-        cast(rubric_cells.is_neutral_mean as boolean) as is_neutral_mean,
-        cast(respondents.responding_municipalities as integer) as responding_municipalities,
+        respondents.survey_year,
+        rubric_cells.question_no,
+        rubric_cells.item_key,
+        rubric_cells.option_key,
+        rubric_cells.item_code,
+        rubric_cells.option_code,
+        rubric_cells.option_no,
+        rubric_cells.option_label,
+        rubric_cells.score as option_score,
+        rubric_cells.is_neutral_mean,
+        respondents.responding_municipalities,
         cast(coalesce(item_answers.answering_municipalities, 0) as integer) as answering_municipalities,
         cast(coalesce(option_choices.chosen_count, 0) as integer) as chosen_count,
         cast(

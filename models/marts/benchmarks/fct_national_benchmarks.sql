@@ -15,11 +15,11 @@ final as (
 
     select
         cast(survey_year || '-' || subject_code as varchar) as national_benchmark_key,
-        cast(survey_year as integer) as survey_year,
-        cast(benchmark_level as varchar) as benchmark_level,
-        cast(subject_code as varchar) as subject_code,
-        cast(theme_no as integer) as theme_no,
-        cast(question_no as integer) as question_no,
+        survey_year,
+        benchmark_level,
+        subject_code,
+        theme_no,
+        question_no,
         cast(count(*) as integer) as municipalities,
         cast(avg(score) as double) as mean_score,
         cast(quantile_cont(score, 0.5) as double) as median_score,

@@ -116,10 +116,10 @@ final as (
     select
         cast(gains.survey_year || '-' || gains.municipality_code || '-' || questions.question_code as varchar)
             as recommendation_gap_key,
-        cast(gains.survey_year as integer) as survey_year,
-        cast(gains.municipality_code as integer) as municipality_code,
-        cast(gains.question_no as integer) as question_no,
-        cast(gains.theme_no as integer) as theme_no,
+        gains.survey_year,
+        gains.municipality_code,
+        gains.question_no,
+        gains.theme_no,
         cast(
             row_number() over (
                 partition by gains.survey_year, gains.municipality_code
@@ -127,12 +127,12 @@ final as (
                 order by round(gains.total_gain, 9) desc, gains.question_no asc
             ) as integer
         ) as gain_rank,
-        cast(gains.score as double) as score,
-        cast(gains.points_missing as double) as points_missing,
-        cast(gains.theme_gain as double) as theme_gain,
-        cast(gains.total_gain as double) as total_gain,
-        cast(questions.recommendation_text as varchar) as recommendation_text,
-        cast(questions.recommendation_source as varchar) as recommendation_source
+        gains.score,
+        gains.points_missing,
+        gains.theme_gain,
+        gains.total_gain,
+        questions.recommendation_text,
+        questions.recommendation_source
     from gains
     inner join questions on gains.question_no = questions.question_no
 

@@ -15,16 +15,16 @@ classified as (
 final as (
 
     select
-        cast(response_row_id as varchar) as q12_coding_key,
-        cast(source_file as varchar) as source_file,
-        cast(source_line_number as integer) as source_line_number,
-        cast(survey_year as integer) as survey_year,
-        cast(municipality_code as integer) as municipality_code,
-        cast(question_no as integer) as question_no,
-        cast(item_key as varchar) as item_key,
-        cast(item_label as varchar) as item_label,
-        cast(raw_answer as varchar) as answer_text,
-        cast(option_label as varchar) as category,
+        response_row_id as q12_coding_key,
+        source_file,
+        source_line_number,
+        survey_year,
+        municipality_code,
+        question_no,
+        item_key,
+        item_label,
+        raw_answer as answer_text,
+        option_label as category,
         cast(coalesce(answer_decided_by, 'unresolved') as varchar) as decided_by,
         cast(
             case
@@ -32,8 +32,8 @@ final as (
                 when answer_decided_by = 'q12_parser' or option_code is null then q12_coding_rule
             end as varchar
         ) as decision_detail,
-        cast(row_status as varchar) as row_status,
-        cast(reject_reason as varchar) as reject_reason
+        row_status,
+        reject_reason
     from classified
     where is_free_text and item_code is not null
 

@@ -26,8 +26,8 @@ final as (
 
     select
         cast(survey_year || '-' || municipality_code as varchar) as response_completeness_key,
-        cast(survey_year as integer) as survey_year,
-        cast(municipality_code as integer) as municipality_code,
+        survey_year,
+        municipality_code,
         cast(count(*) filter (where score_status != 'not_answered') as integer) as questions_answered,
         cast(count(*) as integer) as questions_expected,
         cast(sum(items_answered) filter (where scoring_rule != 'checkbox_grid') as integer) as items_answered,

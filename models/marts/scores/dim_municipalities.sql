@@ -9,10 +9,10 @@ municipalities as (
 final as (
 
     select
-        cast(municipality_code as integer) as municipality_code,
-        cast(municipality_name as varchar) as municipality_name,
-        cast(region_code as integer) as region_code,
-        cast(region_name as varchar) as region_name
+        municipality_code,
+        municipality_name,
+        region_code,
+        region_name
     from municipalities
 
 )

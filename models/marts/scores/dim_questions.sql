@@ -25,7 +25,7 @@ item_counts as (
 
     select
         question_no,
-        count(*) filter (where is_sub_question) as sub_question_count
+        cast(count(*) filter (where is_sub_question) as integer) as sub_question_count
     from items
     where to_version is null
     group by question_no
@@ -35,15 +35,15 @@ item_counts as (
 final as (
 
     select
-        cast(questions.question_no as integer) as question_no,
-        cast(questions.question_code as varchar) as question_code,
-        cast(questions.theme_no as integer) as theme_no,
-        cast(questions.question_text as varchar) as question_text,
-        cast(questions.scoring_rule as varchar) as scoring_rule,
-        cast(item_counts.sub_question_count as integer) as sub_question_count,
-        cast(questions.recommendation_text as varchar) as recommendation_text,
-        cast(questions.recommendation_source as varchar) as recommendation_source,
-        cast(questions.scoring_text as varchar) as scoring_text
+        questions.question_no,
+        questions.question_code,
+        questions.theme_no,
+        questions.question_text,
+        questions.scoring_rule,
+        item_counts.sub_question_count,
+        questions.recommendation_text,
+        questions.recommendation_source,
+        questions.scoring_text
     from latest_questions as questions
     inner join item_counts on questions.question_no = item_counts.question_no
 

@@ -16,7 +16,7 @@ question_counts as (
 
     select
         theme_no,
-        count(*) as question_count,
+        cast(count(*) as integer) as question_count,
         min(question_no) as first_question_no,
         max(question_no) as last_question_no
     from questions
@@ -28,12 +28,12 @@ question_counts as (
 final as (
 
     select
-        cast(themes.theme_no as integer) as theme_no,
-        cast(themes.theme_name as varchar) as theme_name,
-        cast(themes.theme_name_en as varchar) as theme_name_en,
-        cast(question_counts.question_count as integer) as question_count,
-        cast(question_counts.first_question_no as integer) as first_question_no,
-        cast(question_counts.last_question_no as integer) as last_question_no
+        themes.theme_no,
+        themes.theme_name,
+        themes.theme_name_en,
+        question_counts.question_count,
+        question_counts.first_question_no,
+        question_counts.last_question_no
     from themes
     inner join question_counts on themes.theme_no = question_counts.theme_no
 

@@ -104,23 +104,23 @@ final as (
     select
         cast(survey_year || '-' || municipality_code || '-' || question_code || '.' || cell_code as varchar)
             as item_score_key,
-        cast(survey_year as integer) as survey_year,
-        cast(municipality_code as integer) as municipality_code,
-        cast(question_no as integer) as question_no,
-        cast(theme_no as integer) as theme_no,
-        cast(item_key as varchar) as item_key,
-        cast(item_code as varchar) as item_code,
-        cast(item_no as integer) as item_no,
-        cast(item_label as varchar) as item_label,
-        cast(cell_code as varchar) as cell_code,
-        cast(option_key as varchar) as option_key,
-        cast(option_code as varchar) as option_code,
-        cast(option_label as varchar) as option_label,
-        cast(score as double) as score,
-        cast(is_answered as boolean) as is_answered,
-        cast(counts_as_yes as boolean) as counts_as_yes,
-        cast(is_neutral_mean as boolean) as is_neutral_mean,
-        cast(response_row_id as varchar) as response_row_id
+        survey_year,
+        municipality_code,
+        question_no,
+        theme_no,
+        item_key,
+        item_code,
+        item_no,
+        item_label,
+        cell_code,
+        option_key,
+        option_code,
+        option_label,
+        score,
+        is_answered,
+        counts_as_yes,
+        is_neutral_mean,
+        response_row_id
     from scored_cells
 
 )

@@ -59,7 +59,7 @@ item_aggregates as (
         municipality_code,
         question_no,
         -- cells the score rests on: answered items, or all 16 boxes of the Q34 grid
-        count(*) as items_answered,
+        cast(count(*) as integer) as items_answered,
         avg(score) as mean_item_score,
         count(*) filter (where counts_as_yes) as yes_answers,
         bool_or(is_neutral_mean) as has_neutral_answer
@@ -109,10 +109,10 @@ final as (
 
     select
         cast(survey_year || '-' || municipality_code || '-' || question_code as varchar) as question_score_key,
-        cast(survey_year as integer) as survey_year,
-        cast(municipality_code as integer) as municipality_code,
-        cast(question_no as integer) as question_no,
-        cast(theme_no as integer) as theme_no,
+        survey_year,
+        municipality_code,
+        question_no,
+        theme_no,
         cast(
             case when is_imputed then {{ neutral_mean_score('direct_score') }} else direct_score end as double
         ) as score,
@@ -123,10 +123,10 @@ final as (
                 else 'scored'
             end as varchar
         ) as score_status,
-        cast(is_imputed as boolean) as is_imputed,
-        cast(items_answered as integer) as items_answered,
-        cast(cells_in_question as integer) as items_expected,
-        cast(scoring_rule as varchar) as scoring_rule
+        is_imputed,
+        items_answered,
+        cells_in_question as items_expected,
+        scoring_rule
     from direct_scores
 
 )

@@ -26,16 +26,16 @@ final as (
 
     select
         cast(survey_year || '-' || municipality_code || '-' || subject_code as varchar) as score_development_key,
-        cast(survey_year as integer) as survey_year,
-        cast(municipality_code as integer) as municipality_code,
-        cast(benchmark_level as varchar) as benchmark_level,
-        cast(subject_code as varchar) as subject_code,
-        cast(theme_no as integer) as theme_no,
-        cast(question_no as integer) as question_no,
-        cast(score as double) as score,
-        cast(is_imputed as boolean) as is_imputed,
-        cast(previous_survey_year as integer) as previous_survey_year,
-        cast(previous_score as double) as previous_score,
+        survey_year,
+        municipality_code,
+        benchmark_level,
+        subject_code,
+        theme_no,
+        question_no,
+        score,
+        is_imputed,
+        previous_survey_year,
+        previous_score,
         cast(score - previous_score as double) as change_from_previous
     from with_previous
 
