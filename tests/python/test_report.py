@@ -24,7 +24,7 @@ from styringsoverblik.report.formatting import format_score, format_share, forma
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 # the report's own Chromium flags; --headless is set by playwright itself, the PDF flag is no use here
-CHROMIUM_ARGS = [flag for flag in pdf.FLAGS if flag not in ("--headless", "--no-pdf-header-footer")]
+CHROMIUM_ARGS = [flag for flag in report_pdf.FLAGS if flag not in ("--headless", "--no-pdf-header-footer")]
 README_SCREENSHOT = PROJECT_ROOT / "docs" / "img" / "report_municipality.png"
 STALE_CODE = 999  # no such municipality: a page left from an earlier run must disappear
 
