@@ -46,14 +46,16 @@ def test_gx_fails_when_a_total_no_longer_equals_the_question_mean(copy_of_sample
     assert ", 1 failed" in result.stdout
 
 
-def test_gx_fails_on_a_score_out_of_range_and_a_missing_question(copy_of_sample_build):
+def test_gx_fails_on_a_changed_question_score_and_a_missing_question(copy_of_sample_build):
+    """A question score that no longer adds up to its theme and total, and a lost question row."""
     with duckdb.connect(str(copy_of_sample_build.db_path)) as con:
         materialize(con, "fct_question_scores")
         con.execute("update marts.fct_question_scores set score = 101 where question_no = 1")
         con.execute("delete from marts.fct_question_scores where question_no = 47")
     result = run_gx(copy_of_sample_build.db_path)
     assert result.returncode == 1
-    assert "FAIL  fct_question_scores.score" in result.stdout
+    assert "FAIL  theme_vs_question_mean.theme_difference" in result.stdout
+    assert "FAIL  total_vs_question_mean.total_difference" in result.stdout
     assert "FAIL  questions_per_respondent.question_rows" in result.stdout
 
 
