@@ -259,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --municipality {args.municipality!r}: expected a kommunekode such as 101", file=sys.stderr)
         return 2
     try:
-        rubric = Rubric.from_seeds(args.seeds)
+        rubric = Rubric.from_seeds(args.seeds, current_only=True)
         write_template(out, rubric, municipality_code=args.municipality, survey_year=args.year)
     except LoadError as error:
         print(f"error: {error}", file=sys.stderr)

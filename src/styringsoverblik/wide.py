@@ -156,6 +156,14 @@ def cell_header(question_no: int, item_label: str = "", option_label: str | None
     return " | ".join(parts)
 
 
+def _replace_keeping_old_label(table: dict, key: tuple, new, kind: str, aliases: dict) -> None:
+    """table[key] = new; a replaced row's other label becomes an alias of the new label."""
+    old = table.get(key)
+    if old is not None and old.label and old.label != new.label:
+        aliases.setdefault((new.question_no, kind), {})[normalize_label(old.label)] = new.label
+    table[key] = new
+
+
 def _read_seed(path: Path) -> list[dict[str, str]]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -179,37 +187,53 @@ class Rubric:
     aliases: dict[tuple[int, str], dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def from_seeds(cls, seeds_dir: str | Path = DEFAULT_SEEDS_DIR) -> Rubric:
+    def from_seeds(cls, seeds_dir: str | Path = DEFAULT_SEEDS_DIR, current_only: bool = False) -> Rubric:
         """Load ``rubric_questions.csv``, ``rubric_items.csv``, ``rubric_options.csv`` and
-        (optional) ``rubric_label_aliases.csv`` from ``seeds_dir`` or its ``rubric/`` folder."""
+        (optional) ``rubric_label_aliases.csv`` from ``seeds_dir`` or its ``rubric/`` folder.
+
+        The seeds may hold several rubric versions (``from_version``/``to_version``). The current
+        rubric is the rows still in use (empty ``to_version``). With ``current_only`` (the
+        template) only those are taken; otherwise (reading files of any round) a retired
+        question, item or option is kept where no current row replaces it, and the label of a
+        retired row whose code lives on is an alias of the current label, so an older round's
+        file still matches. Which round may use which cell is decided in SQL, per round."""
         folder = Path(seeds_dir)
         if not (folder / "rubric_items.csv").exists() and (folder / "rubric").is_dir():
             folder = folder / "rubric"
 
+        def rows(name: str) -> list[dict]:
+            """The seed's rows, current ones last (so they win), retired ones left out if asked."""
+            table = list(_read_seed(folder / name))
+            current = [row for row in table if not (row.get("to_version") or "").strip()]
+            retired = [row for row in table if (row.get("to_version") or "").strip()]
+            return current if current_only else retired + current
+
         questions: dict[int, Question] = {}
-        for row in _read_seed(folder / "rubric_questions.csv"):
+        for row in rows("rubric_questions.csv"):
             q = int(row["question_no"])
             theme = (row.get("theme_no") or "").strip()
             questions[q] = Question(q, int(theme) if theme else None, (row.get("question_text") or "").strip(),
                                     (row.get("scoring_rule") or "").strip())
 
-        items: dict[int, list[Item]] = {}
-        for row in _read_seed(folder / "rubric_items.csv"):
-            q = int(row["question_no"])
-            items.setdefault(q, []).append(
-                Item(q, int(row["item_no"]), row["item_code"].strip(), (row.get("item_label") or "").strip(),
-                     _seed_bool(row.get("is_sub_question")))
-            )
-
-        options: dict[tuple[int, str], list[Option]] = {}
-        for row in _read_seed(folder / "rubric_options.csv"):
-            q = int(row["question_no"])
-            code = row["item_code"].strip()
-            options.setdefault((q, code), []).append(
-                Option(q, code, int(row["option_no"]), row["option_code"].strip(), row["option_label"].strip())
-            )
-
         aliases: dict[tuple[int, str], dict[str, str]] = {}
+        items_by_code: dict[tuple[int, str], Item] = {}
+        for row in rows("rubric_items.csv"):
+            item = Item(int(row["question_no"]), int(row["item_no"]), row["item_code"].strip(),
+                        (row.get("item_label") or "").strip(), _seed_bool(row.get("is_sub_question")))
+            _replace_keeping_old_label(items_by_code, (item.question_no, item.item_code), item, "item", aliases)
+        items: dict[int, list[Item]] = {}
+        for item in items_by_code.values():
+            items.setdefault(item.question_no, []).append(item)
+
+        options_by_code: dict[tuple[int, str, str], Option] = {}
+        for row in rows("rubric_options.csv"):
+            q, code = int(row["question_no"]), row["item_code"].strip()
+            option = Option(q, code, int(row["option_no"]), row["option_code"].strip(), row["option_label"].strip())
+            _replace_keeping_old_label(options_by_code, (q, code, option.option_code), option, "option", aliases)
+        options: dict[tuple[int, str], list[Option]] = {}
+        for option in options_by_code.values():
+            options.setdefault((option.question_no, option.item_code), []).append(option)
+
         alias_path = folder / "rubric_label_aliases.csv"
         if alias_path.exists():
             for row in _read_seed(alias_path):

@@ -574,3 +574,52 @@ def test_long_to_wide_checks_cells(rubric):
         long_to_wide([{**row, "item": "§ 109"}], rubric)
     with pytest.raises(LoadError, match=r"unknown question 48"):
         long_to_wide([{**row, "question_no": "48"}], rubric)
+
+
+# --------------------------------------------------------------------------- rubric versions
+
+
+def _versioned_seeds(tmp_path):
+    """The shipped rubric plus a version 2 that rewords a Q34 parameter and drops an item of Q9."""
+    import shutil
+
+    folder = tmp_path / "rubric"
+    shutil.copytree(PROJECT_ROOT / "seeds" / "rubric", folder)
+    with open(folder / "rubric_options.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0])
+    box = next(r for r in rows if r["question_no"] == "34" and r["item_code"] == "direktion")
+    box["to_version"] = "1"
+    reworded = {**box, "option_label": "Varighed (omformuleret)", "from_version": "2", "to_version": ""}
+    with open(folder / "rubric_options.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows([*rows, reworded])
+    with open(folder / "rubric_items.csv", encoding="utf-8", newline="") as handle:
+        items = list(csv.DictReader(handle))
+    dropped = next(r for r in items if r["question_no"] == "9" and r["is_sub_question"] == "true")
+    dropped["to_version"] = "1"
+    with open(folder / "rubric_items.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(items[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(items)
+    return folder, box, reworded, dropped
+
+
+def test_the_template_rubric_is_the_current_version_and_reading_accepts_older_rounds(tmp_path):
+    folder, box, reworded, dropped = _versioned_seeds(tmp_path)
+    current = Rubric.from_seeds(folder, current_only=True)
+    every_round = Rubric.from_seeds(folder)
+
+    current_labels = [o.label for o in current.item_options(34, "direktion")]
+    assert reworded["option_label"] in current_labels and box["option_label"] not in current_labels
+    assert dropped["item_code"] not in [i.item_code for i in current.items[9]]
+    assert dropped["item_code"] in [i.item_code for i in every_round.items[9]]
+
+    # a file of the older round still parses: the old wording of the box and the dropped item
+    old_header = ["municipality_code", "survey_year", f"Q34 | Direktion | {box['option_label']}", f"Q9 | {dropped['item_label']}"]
+    cells = parse_header(old_header, every_round)
+    assert [(c.question_no, c.item_code, c.option_code) for c in cells] == [
+        (34, "direktion", box["option_code"]),
+        (9, dropped["item_code"], None),
+    ]
