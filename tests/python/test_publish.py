@@ -132,8 +132,9 @@ def test_a_kill_at_any_moment_leaves_one_whole_build(sample_build, expected, tmp
         reader.join()
         states[moment] = assert_whole_build(workdir, expected)
         assert killed or states[moment] == "B", moment
-    # the early kills keep A; a kill after the swap (or a build that finished first) shows B
-    assert states["before the load"] == states["marts half built"] == states["writing the Parquet set"] == "A", states
+    # kills seconds before the publish keep A; a kill after the swap (or a build that finished
+    # first) shows B; around the swap either is right, as long as it is whole (checked above)
+    assert states["before the load"] == states["marts half built"] == "A", states
     assert states["just after the swap"] == "B", states
 
 
