@@ -169,17 +169,17 @@ def sample_build(tmp_path_factory) -> DbtRun:
     handed_over = os.environ.get("STYRINGSOVERBLIK_SAMPLE_WAREHOUSE")
     if handed_over and Path(handed_over).is_file() and (Path(handed_over).parent / "exports" / "current").exists():
         return DbtRun(0, "", Path(handed_over))
-    workdir = tmp_path_factory.mktemp("sample_build")
-    run = build(SAMPLE, workdir)
-    assert run.returncode == 0, run.output[-4000:]
-    return run
+    return successful_build(SAMPLE, tmp_path_factory.mktemp("sample_build"))
 
 
 @pytest.fixture(scope="session")
 def hand_build(tmp_path_factory) -> DbtRun:
     """One strict build of the hand-computed fixture (three municipalities), shared."""
-    workdir = tmp_path_factory.mktemp("hand_build")
-    run = build(HAND_FIXTURE, workdir)
+    return successful_build(HAND_FIXTURE, tmp_path_factory.mktemp("hand_build"))
+
+
+def successful_build(responses: Path, workdir: Path) -> DbtRun:
+    run = build(responses, workdir)
     assert run.returncode == 0, run.output[-4000:]
     return run
 

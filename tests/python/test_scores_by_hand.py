@@ -22,7 +22,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from conftest import FIXTURES, build, query
+from conftest import FIXTURES, query
 
 FIXTURE = FIXTURES / "scoring" / "hand_computed.csv"
 YEAR = 2023
