@@ -257,6 +257,8 @@ class Outcome:
 
 FAILED_STATUSES = {"error", "fail", "runtime error"}
 REJECTS_LISTED = 20
+# the one table of every classified response row (models/marts/quality/fct_response_rows.sql)
+RESPONSE_ROWS_MART = "fct_response_rows"
 
 
 def judge(context: BuildContext, audit_only: bool) -> Outcome:
@@ -306,7 +308,7 @@ def end_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
             return f"build {build_id} awaits a complete audit: {outcome.reason}"
     else:
         return ""
-    rejects = record_counts(con, build_id) if context.builds_marts else ""
+    rejects = record_counts(con, build_id, context) if context.builds_marts else ""
     summary = f"{rejects}\n" if rejects else ""
     if outcome.status != "published":
         finish(con, build_id, outcome.status, outcome.reason)
@@ -341,21 +343,29 @@ def year_ranges(years: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
 
 
-def record_counts(con: duckdb.DuckDBPyConnection, build_id: str) -> str:
+def record_counts(con: duckdb.DuckDBPyConnection, build_id: str, context: BuildContext) -> str:
     """Record the survey rounds the build declared and the valid and rejected rows per input
-    file (one pass over the classification); returns a listing of the rejected rows for the
-    build's summary: the count and the first REJECTS_LISTED as `file:line [reason] message`."""
-    if not table_exists(con, "intermediate", "int_responses_classified"):
+    file; returns a listing of the rejected rows for the build's summary: the count and the first
+    REJECTS_LISTED as `file:line [reason] message`. The rows are read from the mart
+    fct_response_rows when this invocation built it, else (its strict gate failed, or it was not
+    selected) from the classification view itself."""
+    source = "intermediate.int_responses_classified"
+    if any(
+        r["unique_id"].endswith(f".{RESPONSE_ROWS_MART}") and str(r["status"]).lower() == "success"
+        for r in context.results
+    ):
+        source = f"{AUDIT_SCHEMA}.{RESPONSE_ROWS_MART}"
+    elif not table_exists(con, "intermediate", "int_responses_classified"):
         return ""
     try:
         years = [year for (year,) in con.execute("select survey_year from intermediate.int_survey_rounds").fetchall()]
         con.execute("update ops.build_runs set survey_years = ? where build_id = ?", [year_ranges(years), build_id])
         con.execute(
-            """
+            f"""
             create or replace temp table build_rejects as
             select source_file, row_status, reject_reason, is_blocking, response_row_id, reject_message,
                    source_line_number
-            from intermediate.int_responses_classified
+            from {source}
             """
         )
     except duckdb.Error:  # the classification itself failed; the build's reason says why

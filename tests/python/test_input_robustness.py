@@ -77,7 +77,7 @@ def test_lenient_build_accounts_for_every_raw_row(lenient):
 
 
 def test_strict_gate_lists_at_most_20_rows_and_the_count(copy_of_sample_build):
-    """`dbt run` on a built warehouse: the gate in the graph (int_responses_validated) lists them."""
+    """`dbt run` on a built warehouse: the strict gate (post-hook of fct_response_rows) lists them."""
     tmp_path = copy_of_sample_build.db_path.parent
     lines = ["municipality_code,survey_year,question_no,item,answer"] + [f"{900 + i},2023,1,,Ja" for i in range(25)]
     bad = tmp_path / "many_bad.csv"

@@ -11,8 +11,9 @@
 -#}
 with
 
-matched as (
+matched as not materialized (
 
+    -- streamed through row_checks, never held
     select * from {{ ref('int_responses_matched') }}
 
 ),
@@ -23,7 +24,10 @@ reasons as (
 
 ),
 
-row_checks as (
+row_checks as not materialized (
+
+    -- read three times (the repeated cells, their rows, every row): recomputing the streamed
+    -- rows is cheaper than holding them
 
     select
         *,
@@ -46,9 +50,50 @@ row_checks as (
 
 ),
 
-cells as (
+repeated_cells as (
 
-    -- the answers to each cell, from the rows that pass every row check
+    -- the cells answered by more than one row that passes the row checks (usually none): only
+    -- their rows can repeat or contradict an answer, so only they are compared
+    select
+        survey_year,
+        municipality_code,
+        question_no,
+        item_code,
+        box_code
+    from row_checks
+    where row_reject_reason is null
+    group by survey_year, municipality_code, question_no, item_code, box_code
+    having count(*) > 1
+
+),
+
+repeated_cell_rows as (
+
+    select
+        row_checks.response_row_id,
+        row_checks.source_file,
+        row_checks.source_line_number,
+        row_checks.survey_year,
+        row_checks.municipality_code,
+        row_checks.question_no,
+        row_checks.item_code,
+        row_checks.box_code,
+        row_checks.option_code,
+        row_checks.answer_label_as_written
+    from row_checks
+    semi join repeated_cells
+        on
+            row_checks.survey_year = repeated_cells.survey_year
+            and row_checks.municipality_code = repeated_cells.municipality_code
+            and row_checks.question_no = repeated_cells.question_no
+            and row_checks.item_code = repeated_cells.item_code
+            and row_checks.box_code = repeated_cells.box_code
+    where row_checks.row_reject_reason is null
+
+),
+
+repeated_cell_answers as (
+
     select
         survey_year,
         municipality_code,
@@ -56,40 +101,35 @@ cells as (
         item_code,
         box_code,
         count(distinct option_code) as cell_answer_count,
-        arg_min(response_row_id, struct_pack(source_file, source_line_number)) as cell_first_row
-    from row_checks
-    where row_reject_reason is null
+        arg_min(response_row_id, struct_pack(source_file, source_line_number)) as cell_first_row,
+        string_agg(
+            '"' || answer_label_as_written || '" (' || response_row_id || ')', ', '
+            order by source_file, source_line_number
+        ) as cell_answers
+    from repeated_cell_rows
     group by survey_year, municipality_code, question_no, item_code, box_code
 
 ),
 
-conflicting_cells as (
+repeated_cell_verdicts as (
 
     select
-        row_checks.survey_year,
-        row_checks.municipality_code,
-        row_checks.question_no,
-        row_checks.item_code,
-        row_checks.box_code,
-        string_agg(
-            '"' || row_checks.answer_label_as_written || '" (' || row_checks.response_row_id || ')', ', '
-            order by row_checks.source_file, row_checks.source_line_number
-        ) as cell_answers
-    from row_checks
-    inner join cells
+        repeated_cell_rows.response_row_id,
+        repeated_cell_answers.cell_first_row,
+        case when repeated_cell_answers.cell_answer_count > 1 then repeated_cell_answers.cell_answers end
+            as cell_answers,
+        case
+            when repeated_cell_answers.cell_answer_count > 1 then 'conflicting_answers'
+            when repeated_cell_rows.response_row_id != repeated_cell_answers.cell_first_row then 'duplicate_answer'
+        end as cell_reject_reason
+    from repeated_cell_rows
+    inner join repeated_cell_answers
         on
-            row_checks.survey_year = cells.survey_year
-            and row_checks.municipality_code = cells.municipality_code
-            and row_checks.question_no = cells.question_no
-            and row_checks.item_code = cells.item_code
-            and row_checks.box_code = cells.box_code
-    where row_checks.row_reject_reason is null and cells.cell_answer_count > 1
-    group by
-        row_checks.survey_year,
-        row_checks.municipality_code,
-        row_checks.question_no,
-        row_checks.item_code,
-        row_checks.box_code
+            repeated_cell_rows.survey_year = repeated_cell_answers.survey_year
+            and repeated_cell_rows.municipality_code = repeated_cell_answers.municipality_code
+            and repeated_cell_rows.question_no = repeated_cell_answers.question_no
+            and repeated_cell_rows.item_code = repeated_cell_answers.item_code
+            and repeated_cell_rows.box_code = repeated_cell_answers.box_code
 
 ),
 
@@ -97,30 +137,11 @@ cell_checks as (
 
     select
         row_checks.*,
-        cells.cell_first_row,
-        conflicting_cells.cell_answers,
-        case
-            when row_checks.row_reject_reason is not null then row_checks.row_reject_reason
-            when conflicting_cells.cell_answers is not null then 'conflicting_answers'
-            when row_checks.response_row_id != cells.cell_first_row then 'duplicate_answer'
-        end as reject_reason
+        repeated_cell_verdicts.cell_first_row,
+        repeated_cell_verdicts.cell_answers,
+        coalesce(row_checks.row_reject_reason, repeated_cell_verdicts.cell_reject_reason) as reject_reason
     from row_checks
-    left join cells
-        on
-            row_checks.row_reject_reason is null
-            and row_checks.survey_year = cells.survey_year
-            and row_checks.municipality_code = cells.municipality_code
-            and row_checks.question_no = cells.question_no
-            and row_checks.item_code = cells.item_code
-            and row_checks.box_code = cells.box_code
-    left join conflicting_cells
-        on
-            row_checks.row_reject_reason is null
-            and row_checks.survey_year = conflicting_cells.survey_year
-            and row_checks.municipality_code = conflicting_cells.municipality_code
-            and row_checks.question_no = conflicting_cells.question_no
-            and row_checks.item_code = conflicting_cells.item_code
-            and row_checks.box_code = conflicting_cells.box_code
+    left join repeated_cell_verdicts on row_checks.response_row_id = repeated_cell_verdicts.response_row_id
 
 ),
 

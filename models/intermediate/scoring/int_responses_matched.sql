@@ -3,14 +3,15 @@
     question, item and option, as far as each can be matched. Nothing is judged here
     (int_responses_classified does that) and nothing is dropped.
 
-    Labels are matched set-wise: each distinct (rubric version, question, item text, answer
-    text) is normalised and resolved once, then joined back to the rows on the raw text.
-    An answer is resolved, in this order, by
+    Set-wise: each distinct (rubric version, question, item text, answer text) is normalised
+    and resolved once (resolved_texts), and the rows then stream through lookups that are
+    all small (rounds, municipalities, resolved texts, rubric cells), so no step holds the
+    rows themselves. An answer is resolved, in this order, by
       - its label (after normalisation, or through a label alias);
       - its option number in the note's order (wide exports; not for the Q34 grid);
       - for a free-text question (Q12): an override row of seeds/rubric/q12_text_overrides.csv
-        (the most specific one), else the parser's category (raw.q12_codings, written by the
-        loader with styringsoverblik.q12).
+        (the most specific one that holds for the row's municipality and year), else the
+        parser's category (raw.q12_codings, written by the loader with styringsoverblik.q12).
 -#}
 with
 
@@ -103,7 +104,9 @@ rubric_question_numbers as (
 
 ),
 
-rows_in_rounds as (
+rows_in_rounds as not materialized (
+
+    -- read twice (its distinct texts, then the rows themselves): cheaper than holding it
 
     select
         responses.*,
@@ -165,13 +168,24 @@ answers_resolved as (
 
     select
         items_resolved.*,
-        coalesce(by_label.option_code, by_number.option_code) as option_code,
+        rubric_questions.question_no is not null as is_known_question,
+        rubric_questions.question_code,
+        rubric_questions.theme_no,
+        rubric_questions.scoring_rule,
+        coalesce(rubric_questions.is_free_text, false) as is_free_text,
+        rubric_questions.has_sub_questions,
+        rubric_questions.question_item_labels,
+        coalesce(by_label.option_code, by_number.option_code) as matched_option_code,
         case
             when by_label.option_code is not null and option_aliases.alias_label is not null then 'alias'
             when by_label.option_code is not null then 'label'
             when by_number.option_code is not null then 'option_number'
         end as answer_matched_by
     from items_resolved
+    left join rubric_questions
+        on
+            items_resolved.rubric_version = rubric_questions.rubric_version
+            and items_resolved.question_no = rubric_questions.question_no
     left join aliases as option_aliases
         on
             items_resolved.question_no = option_aliases.question_no
@@ -194,104 +208,148 @@ answers_resolved as (
 
 ),
 
-rows_matched as (
+free_texts as (
+
+    -- the texts of a free-text question that no label or number matched
+    select * from answers_resolved
+    where is_free_text and matched_option_code is null
+
+),
+
+free_text_override_candidates as (
+
+    -- per free text, the override rows for its answer and item, most specific first
+    -- (municipality and round, then item, then any); which of them holds depends on the
+    -- row's municipality and year
+    select
+        free_texts.rubric_version,
+        free_texts.question_no,
+        free_texts.raw_item,
+        free_texts.raw_answer,
+        list(
+            struct_pack(
+                municipality_code := q12_overrides.municipality_code,
+                survey_year := q12_overrides.survey_year,
+                override_key := q12_overrides.override_key,
+                category := q12_overrides.category,
+                option_code := category_cells.option_code
+            )
+            order by
+                cast(q12_overrides.municipality_code is not null as integer)
+                + cast(q12_overrides.survey_year is not null as integer)
+                + cast(q12_overrides.item_label is not null as integer) desc,
+                q12_overrides.override_key
+        ) as override_candidates
+    from free_texts
+    inner join q12_overrides
+        on
+            free_texts.answer_normalized = q12_overrides.answer_text_normalized
+            and (q12_overrides.item_label is null or free_texts.item_normalized = q12_overrides.item_label_normalized)
+    left join rubric_cells as category_cells
+        on
+            free_texts.rubric_version = category_cells.rubric_version
+            and free_texts.question_no = category_cells.question_no
+            and free_texts.item_code = category_cells.item_code
+            and q12_overrides.category = category_cells.option_label
+    group by
+        free_texts.rubric_version,
+        free_texts.question_no,
+        free_texts.raw_item,
+        free_texts.raw_answer
+
+),
+
+resolved_texts as (
+
+    select
+        answers_resolved.*,
+        q12_codings.coding_rule as q12_coding_rule,
+        q12_codings.category as parser_category,
+        parser_cells.option_code as parser_option_code,
+        free_text_override_candidates.override_candidates
+    from answers_resolved
+    left join q12_codings
+        on
+            answers_resolved.is_free_text
+            and answers_resolved.raw_answer = q12_codings.answer_text
+    left join rubric_cells as parser_cells
+        on
+            answers_resolved.matched_option_code is null
+            and answers_resolved.rubric_version = parser_cells.rubric_version
+            and answers_resolved.question_no = parser_cells.question_no
+            and answers_resolved.item_code = parser_cells.item_code
+            and q12_codings.category = parser_cells.option_label
+    left join free_text_override_candidates
+        on
+            answers_resolved.rubric_version = free_text_override_candidates.rubric_version
+            and answers_resolved.question_no = free_text_override_candidates.question_no
+            and answers_resolved.raw_item = free_text_override_candidates.raw_item
+            and answers_resolved.raw_answer = free_text_override_candidates.raw_answer
+
+),
+
+rows_resolved as (
 
     select
         rows_in_rounds.*,
         municipalities.municipality_code is not null as is_known_municipality,
-        rubric_questions.question_no is not null as is_known_question,
-        rubric_questions.question_code,
-        rubric_questions.theme_no,
-        rubric_questions.scoring_rule,
-        coalesce(rubric_questions.is_free_text, false) as is_free_text,
-        rubric_questions.has_sub_questions,
-        rubric_questions.question_item_labels,
-        answers_resolved.item_label_as_written,
-        answers_resolved.answer_label_as_written,
-        answers_resolved.item_normalized,
-        answers_resolved.answer_normalized,
-        answers_resolved.item_code,
-        answers_resolved.item_key,
-        answers_resolved.item_no,
-        answers_resolved.item_label,
-        answers_resolved.item_option_labels,
-        answers_resolved.item_option_count,
-        answers_resolved.option_code as matched_option_code,
-        answers_resolved.answer_matched_by
+        coalesce(resolved_texts.is_known_question, false) as is_known_question,
+        resolved_texts.question_code,
+        resolved_texts.theme_no,
+        resolved_texts.scoring_rule,
+        coalesce(resolved_texts.is_free_text, false) as is_free_text,
+        resolved_texts.has_sub_questions,
+        resolved_texts.question_item_labels,
+        resolved_texts.item_label_as_written,
+        resolved_texts.answer_label_as_written,
+        resolved_texts.item_normalized,
+        resolved_texts.answer_normalized,
+        resolved_texts.item_code,
+        resolved_texts.item_key,
+        resolved_texts.item_no,
+        resolved_texts.item_label,
+        resolved_texts.item_option_labels,
+        resolved_texts.item_option_count,
+        resolved_texts.matched_option_code,
+        resolved_texts.answer_matched_by,
+        resolved_texts.q12_coding_rule,
+        resolved_texts.parser_category,
+        resolved_texts.parser_option_code,
+        -- the most specific override row that holds for this row's municipality and year
+        -- (`candidate` is the lambda's parameter, not a table: hence the noqa)
+        list_filter(
+            resolved_texts.override_candidates,
+            lambda candidate: coalesce(candidate['municipality_code'], rows_in_rounds.municipality_code)  -- noqa: RF02
+            = rows_in_rounds.municipality_code
+            and coalesce(candidate['survey_year'], rows_in_rounds.survey_year) = rows_in_rounds.survey_year  -- noqa: RF02
+        )[1] as free_text_override
     from rows_in_rounds
     left join municipalities on rows_in_rounds.municipality_code = municipalities.municipality_code
-    left join rubric_questions
+    left join resolved_texts
         on
-            rows_in_rounds.rubric_version = rubric_questions.rubric_version
-            and rows_in_rounds.question_no = rubric_questions.question_no
-    left join answers_resolved
-        on
-            rows_in_rounds.rubric_version is not distinct from answers_resolved.rubric_version
-            and rows_in_rounds.question_no is not distinct from answers_resolved.question_no
-            and rows_in_rounds.raw_item = answers_resolved.raw_item
-            and rows_in_rounds.raw_answer = answers_resolved.raw_answer
-
-),
-
-free_text_overrides as (
-
-    -- the most specific override row decides (municipality and round, then item, then any)
-    select
-        rows_matched.response_row_id,
-        q12_overrides.category,
-        q12_overrides.override_key
-    from rows_matched
-    inner join q12_overrides
-        on
-            rows_matched.is_free_text
-            and rows_matched.answer_normalized = q12_overrides.answer_text_normalized
-            and coalesce(q12_overrides.municipality_code, rows_matched.municipality_code) = rows_matched.municipality_code
-            and coalesce(q12_overrides.survey_year, rows_matched.survey_year) = rows_matched.survey_year
-            and (q12_overrides.item_label is null or rows_matched.item_normalized = q12_overrides.item_label_normalized)
-    where rows_matched.matched_option_code is null
-    qualify row_number() over (
-        partition by rows_matched.response_row_id
-        order by
-            cast(q12_overrides.municipality_code is not null as integer)
-            + cast(q12_overrides.survey_year is not null as integer)
-            + cast(q12_overrides.item_label is not null as integer) desc,
-            q12_overrides.override_key
-    ) = 1
-
-),
-
-free_text_decided as (
-
-    select
-        rows_matched.*,
-        free_text_overrides.override_key as q12_override_key,
-        q12_codings.coding_rule as q12_coding_rule,
-        case
-            when rows_matched.matched_option_code is not null then null
-            when free_text_overrides.category is not null then free_text_overrides.category
-            when rows_matched.is_free_text then q12_codings.category
-        end as free_text_category
-    from rows_matched
-    left join free_text_overrides on rows_matched.response_row_id = free_text_overrides.response_row_id
-    left join q12_codings
-        on
-            rows_matched.is_free_text
-            and rows_matched.raw_answer = q12_codings.answer_text
+            rows_in_rounds.rubric_version is not distinct from resolved_texts.rubric_version
+            and rows_in_rounds.question_no is not distinct from resolved_texts.question_no
+            and rows_in_rounds.raw_item = resolved_texts.raw_item
+            and rows_in_rounds.raw_answer = resolved_texts.raw_answer
 
 ),
 
 option_decided as (
 
     select
-        free_text_decided.*,
-        coalesce(free_text_decided.matched_option_code, category_cells.option_code) as option_code
-    from free_text_decided
-    left join rubric_cells as category_cells
-        on
-            free_text_decided.rubric_version = category_cells.rubric_version
-            and free_text_decided.question_no = category_cells.question_no
-            and free_text_decided.item_code = category_cells.item_code
-            and free_text_decided.free_text_category = category_cells.option_label
+        *,
+        free_text_override['override_key'] as q12_override_key,
+        case
+            when matched_option_code is not null then null
+            when free_text_override['category'] is not null then free_text_override['category']
+            when is_free_text then parser_category
+        end as free_text_category,
+        case
+            when matched_option_code is not null then null
+            when free_text_override['category'] is not null then free_text_override['option_code']
+            when is_free_text then parser_option_code
+        end as free_text_option_code
+    from rows_resolved
 
 ),
 
@@ -336,7 +394,7 @@ final as (
         option_decided.q12_override_key,
         option_decided.q12_coding_rule,
         option_decided.free_text_category,
-        option_decided.option_code,
+        coalesce(option_decided.matched_option_code, option_decided.free_text_option_code) as option_code,
         rubric_cells.rubric_cell_key,
         rubric_cells.option_key,
         rubric_cells.option_label,
@@ -345,8 +403,9 @@ final as (
         rubric_cells.is_neutral_mean,
         case
             when option_decided.matched_option_code is not null then option_decided.answer_matched_by
-            when option_decided.option_code is not null and option_decided.q12_override_key is not null then 'q12_override'
-            when option_decided.option_code is not null then 'q12_parser'
+            when option_decided.free_text_option_code is not null and option_decided.q12_override_key is not null
+                then 'q12_override'
+            when option_decided.free_text_option_code is not null then 'q12_parser'
         end as answer_decided_by,
         declared_rounds.declared_survey_years,
         rubric_question_numbers.rubric_question_range
@@ -356,7 +415,8 @@ final as (
             option_decided.rubric_version = rubric_cells.rubric_version
             and option_decided.question_no = rubric_cells.question_no
             and option_decided.item_code = rubric_cells.item_code
-            and option_decided.option_code = rubric_cells.option_code
+            and coalesce(option_decided.matched_option_code, option_decided.free_text_option_code)
+            = rubric_cells.option_code
     cross join declared_rounds
     cross join rubric_question_numbers
 

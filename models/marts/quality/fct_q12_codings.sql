@@ -8,7 +8,7 @@ with
 
 classified as (
 
-    select * from {{ ref('int_responses_classified') }}
+    select * from {{ ref('fct_response_rows') }}
 
 ),
 

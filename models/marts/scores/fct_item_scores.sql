@@ -2,20 +2,27 @@
     One row per scored cell of a responding municipality-year: each answered item with its
     option's score, and for the Q34 grid (scoring_rule checkbox_grid) every one of the 16
     group x parameter boxes, 100 when checked and 0 when not (a box with no row is unchecked;
-    macro checkbox_score). Only valid rows are scored (behind the strict gate); an exact
-    repeat counts once.
+    macro checkbox_score). Only the valid rows of fct_response_rows are scored (behind the
+    strict gate); an exact repeat counts once.
 -#}
 with
 
-valid_rows as (
+response_rows as (
 
-    select * from {{ ref('int_responses_validated') }}
+    select * from {{ ref('fct_response_rows') }}
 
 ),
 
 rubric_cells as (
 
     select * from {{ ref('int_rubric_cells') }}
+
+),
+
+valid_rows as (
+
+    select * from response_rows
+    where row_status = 'valid'
 
 ),
 

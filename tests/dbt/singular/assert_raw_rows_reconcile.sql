@@ -13,7 +13,7 @@ classified as (
     select
         count(*) filter (where row_status = 'valid') as valid_rows,
         count(*) filter (where row_status = 'rejected') as rejected_rows
-    from {{ ref('int_responses_classified') }}
+    from {{ ref('fct_response_rows') }}
 
 )
 

@@ -5,7 +5,7 @@ with
 valid_rows as (
 
     select response_row_id
-    from {{ ref('int_responses_classified') }}
+    from {{ ref('fct_response_rows') }}
     where row_status = 'valid'
 
 ),
