@@ -23,61 +23,34 @@ questions as (
 
 ),
 
-standing as (
-
-    select
-        survey_year,
-        municipality_code,
-        score as total_score,
-        national_rank,
-        national_municipalities,
-        national_mean,
-        region_mean
-    from benchmarks
-    where
-        benchmark_level = 'total'
-        and municipality_code = {{ var('municipality_code', 101) }}
-
-),
-
-top_gaps as (
-
-    select
-        gaps.survey_year,
-        gaps.gain_rank,
-        questions.question_code,
-        questions.question_text,
-        gaps.score as question_score,
-        gaps.total_gain,
-        gaps.recommendation_text,
-        gaps.recommendation_source
-    from gaps
-    inner join questions on gaps.question_no = questions.question_no
-    where
-        gaps.municipality_code = {{ var('municipality_code', 101) }}
-        and gaps.gain_rank <= 5
-
-),
-
 final as (
 
+    -- the municipality's total beside the country and its region, with its top five gaps
     select
         standing.survey_year,
         standing.municipality_code,
-        standing.total_score,
+        standing.score as total_score,
         standing.national_rank,
         standing.national_municipalities,
         standing.national_mean,
         standing.region_mean,
         top_gaps.gain_rank,
-        top_gaps.question_code,
-        top_gaps.question_text,
-        top_gaps.question_score,
+        questions.question_code,
+        questions.question_text,
+        top_gaps.score as question_score,
         top_gaps.total_gain,
         top_gaps.recommendation_text,
         top_gaps.recommendation_source
-    from standing
-    left join top_gaps on standing.survey_year = top_gaps.survey_year
+    from benchmarks as standing
+    left join gaps as top_gaps
+        on
+            standing.survey_year = top_gaps.survey_year
+            and standing.municipality_code = top_gaps.municipality_code
+            and top_gaps.gain_rank <= 5
+    left join questions on top_gaps.question_no = questions.question_no
+    where
+        standing.benchmark_level = 'total'
+        and standing.municipality_code = {{ var('municipality_code', 101) }}
 
 )
 

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import PROJECT_ROOT
 from styringsoverblik.q12 import CATEGORIES, Q12Coding, code_q12
+from styringsoverblik.wide import Rubric
 
 LE6, B6_12, YEARLY, B12_24, GE24, AS_NEEDED = CATEGORIES
 
 
-def test_categories_are_the_notes_labels_in_order():
-    assert CATEGORIES == (
-        "Hver 6. måned eller hyppigere",
-        "Mellem hver 6. måned og årligt",
-        "Årligt",
-        "Mellem hver 12. og hver 24. måned",
-        "Hvert andet år eller sjældnere",
-        "Efter behov",
-    )
+def test_categories_are_every_q12_items_options_in_the_rubric_in_order():
+    """The six categories are the note's answer labels as the rubric seed prints them: the options
+    of every Q12 item, in option order (the codings are matched to the options by label)."""
+    rubric = Rubric.from_seeds(PROJECT_ROOT / "seeds", current_only=True)
+    assert rubric.items[12]
+    for item in rubric.items[12]:
+        assert tuple(option.label for option in rubric.item_options(12, item.item_code)) == CATEGORIES, item
 
 
 def test_result_type_is_frozen():

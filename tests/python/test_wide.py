@@ -220,6 +220,11 @@ def _row(line, column, code, year, q, item, answer, invalid=False):
     return WideRow(line, column, code, year, q, item, answer, invalid)
 
 
+def _box(line, code, year, group, parameter):
+    """A checked Q34 box: the column `Q34 | <group> | <parameter>` reads as item group, answer parameter."""
+    return _row(line, f"Q34 | {group} | {parameter}", code, year, "34", group, parameter)
+
+
 def test_read_wide_csv_utf8_comma(rubric, tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(
@@ -367,13 +372,11 @@ def test_read_wide_xlsx_floats_numbers_and_empty_cells(rubric, tmp_path):
     assert read_wide_xlsx(path, rubric) == [
         _row(2, "Q1", "101", "2023", "1", "", "Ja"),
         _row(2, "Q4 | § 95", "101", "2023", "4", "§ 95", "3"),
-        _row(2, Q34_BOX, "101", "2023", "34", "Direktion", "Varighed af indsatserne"),
-        _row(2, "Q34 | Fagudvalg | Varighed af indsatserne", "101", "2023", "34", "Fagudvalg",
-             "Varighed af indsatserne"),
+        _box(2, "101", "2023", "Direktion", "Varighed af indsatserne"),
+        _box(2, "101", "2023", "Fagudvalg", "Varighed af indsatserne"),
         _row(3, "Q4 | § 95", "147", "2023", "4", "§ 95", "2"),
         _row(3, "Q17", "147", "2023", "17", "", "I høj grad"),
-        _row(3, "Q34 | Fagudvalg | Varighed af indsatserne", "147", "2023", "34", "Fagudvalg",
-             "Varighed af indsatserne"),
+        _box(3, "147", "2023", "Fagudvalg", "Varighed af indsatserne"),
         _row(3, "Q5 | § 96", "147", "2023", "5", "§ 96", "2.5"),
     ]
 
@@ -502,9 +505,8 @@ def test_template_round_trip(rubric, tmp_path):
         _row(3, "Q12 | § 95", "101", "2023", "12", "§ 95", "Årligt"),
         _row(3, "Q17", "101", "2023", "17", "", "Vi har ingen interne botilbud i kommunen"),
         _row(3, "Q32 | Direktion", "101", "2023", "32", "Direktion", "Kvartalsvist"),
-        _row(3, Q34_BOX, "101", "2023", "34", "Direktion", "Varighed af indsatserne"),
-        _row(3, "Q34 | Økonomiudvalg | Gennemsnitspriser pr. borger", "101", "2023", "34", "Økonomiudvalg",
-             "Gennemsnitspriser pr. borger"),
+        _box(3, "101", "2023", "Direktion", "Varighed af indsatserne"),
+        _box(3, "101", "2023", "Økonomiudvalg", "Gennemsnitspriser pr. borger"),
         _row(4, "Q2", "147", "2023", "2", "", "3"),
         _row(4, "Q47 | I forbindelse med det indledende køb", "147", "2023", "47",
              "I forbindelse med det indledende køb", "I nogen grad"),

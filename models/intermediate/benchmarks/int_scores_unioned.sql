@@ -13,26 +13,19 @@ question_scores as (
 
 ),
 
-questions as (
-
-    select * from {{ ref('dim_questions') }}
-
-),
-
 question_level as (
 
     select
-        question_scores.survey_year,
-        question_scores.municipality_code,
+        survey_year,
+        municipality_code,
         'question' as benchmark_level,
-        questions.question_code as subject_code,
-        question_scores.theme_no,
-        question_scores.question_no,
-        question_scores.score,
-        question_scores.is_imputed
+        {{ question_code('question_no') }} as subject_code,
+        theme_no,
+        question_no,
+        score,
+        is_imputed
     from question_scores
-    inner join questions on question_scores.question_no = questions.question_no
-    where question_scores.score is not null
+    where score is not null
 
 ),
 

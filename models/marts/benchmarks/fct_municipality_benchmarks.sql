@@ -17,24 +17,22 @@ municipalities as (
 
 ),
 
-scores_with_region as (
-
-    select
-        scores.*,
-        municipalities.region_code
-    from scores
-    inner join municipalities on scores.municipality_code = municipalities.municipality_code
-
-),
-
-benchmarked as (
+national_standings as (
 
     select
         *,
-        {{ peer_benchmark('national', ['survey_year', 'subject_code']) }},
-        100 * percent_rank() over (partition by survey_year, subject_code order by round(score, 9)) as national_percentile,
-        {{ peer_benchmark('region', ['survey_year', 'subject_code', 'region_code']) }}
-    from scores_with_region
+        {{ peer_benchmark('national', ['survey_year', 'subject_code'], with_percentile=true) }}
+    from scores
+
+),
+
+with_region as (
+
+    select
+        national_standings.*,
+        municipalities.region_code
+    from national_standings
+    inner join municipalities on national_standings.municipality_code = municipalities.municipality_code
 
 ),
 
@@ -42,26 +40,10 @@ final as (
 
     select
         cast(survey_year || '-' || municipality_code || '-' || subject_code as varchar) as municipality_benchmark_key,
-        survey_year,
-        municipality_code,
-        benchmark_level,
-        subject_code,
-        theme_no,
-        question_no,
-        score,
-        is_imputed,
-        national_municipalities,
-        national_rank,
-        national_percentile,
-        national_mean,
-        cast(score - national_mean as double) as difference_to_national_mean,
-        region_code,
-        region_municipalities,
-        region_rank,
-        region_mean,
-        cast(score - region_mean as double) as difference_to_region_mean
-    from benchmarked
+        *,
+        {{ peer_benchmark('region', ['survey_year', 'subject_code', 'region_code']) }}
+    from with_region
 
 )
 
-select * from final
+select * from final  -- the enforced contract names and types the columns -- noqa: AM04

@@ -31,56 +31,31 @@ questions as (
 
 ),
 
-total_counts as (
+question_counts as (
 
+    -- beside each question, its municipality-year's questions scored directly and by imputation,
+    -- in total and in the question's theme
     select
-        survey_year,
-        municipality_code,
-        count(score) filter (where not is_imputed) as direct_questions_total,
-        count(score) filter (where is_imputed) as imputed_questions_total
+        *,
+        count(score) filter (where not is_imputed) over municipality_year as direct_questions_total,
+        count(score) filter (where is_imputed) over municipality_year as imputed_questions_total,
+        count(score) filter (where not is_imputed) over municipality_theme as direct_questions_theme,
+        count(score) filter (where is_imputed) over municipality_theme as imputed_questions_theme
     from questions_scored
-    group by survey_year, municipality_code
-
-),
-
-theme_counts as (
-
-    select
-        survey_year,
-        municipality_code,
-        theme_no,
-        count(score) filter (where not is_imputed) as direct_questions_theme,
-        count(score) filter (where is_imputed) as imputed_questions_theme
-    from questions_scored
-    group by survey_year, municipality_code, theme_no
+    window
+        municipality_year as (partition by survey_year, municipality_code),
+        municipality_theme as (partition by survey_year, municipality_code, theme_no)
 
 ),
 
 gaps as (
 
     select
-        questions_scored.survey_year,
-        questions_scored.municipality_code,
-        questions_scored.question_no,
-        questions_scored.theme_no,
-        questions_scored.score,
-        100 - questions_scored.score as points_missing,
-        total_counts.direct_questions_total,
-        total_counts.imputed_questions_total,
-        theme_counts.direct_questions_theme,
-        theme_counts.imputed_questions_theme
-    from questions_scored
-    inner join total_counts
-        on
-            questions_scored.survey_year = total_counts.survey_year
-            and questions_scored.municipality_code = total_counts.municipality_code
-    inner join theme_counts
-        on
-            questions_scored.survey_year = theme_counts.survey_year
-            and questions_scored.municipality_code = theme_counts.municipality_code
-            and questions_scored.theme_no = theme_counts.theme_no
+        *,
+        100 - score as points_missing
+    from question_counts
     -- below 100 by more than floating-point noise
-    where questions_scored.score < 100 - 1e-9 and not questions_scored.is_imputed
+    where score < 100 - 1e-9 and not is_imputed
 
 ),
 

@@ -1,3 +1,4 @@
+{#- The municipalities and their regions: the reference seed as staged, whose columns are the contract. -#}
 with
 
 municipalities as (
@@ -8,13 +9,8 @@ municipalities as (
 
 final as (
 
-    select
-        municipality_code,
-        municipality_name,
-        region_code,
-        region_name
-    from municipalities
+    select * from municipalities
 
 )
 
-select * from final
+select * from final  -- the enforced contract names and types the columns -- noqa: AM04

@@ -5,9 +5,9 @@
 -#}
 with
 
-municipality_scores as (
+scores as (
 
-    select * from {{ ref('fct_municipality_benchmarks') }}
+    select * from {{ ref('int_scores_unioned') }}
 
 ),
 
@@ -17,7 +17,7 @@ with_previous as (
         *,
         lag(survey_year) over subject_rounds as previous_survey_year,
         lag(score) over subject_rounds as previous_score
-    from municipality_scores
+    from scores
     window subject_rounds as (partition by municipality_code, subject_code order by survey_year)
 
 ),
@@ -26,19 +26,10 @@ final as (
 
     select
         cast(survey_year || '-' || municipality_code || '-' || subject_code as varchar) as score_development_key,
-        survey_year,
-        municipality_code,
-        benchmark_level,
-        subject_code,
-        theme_no,
-        question_no,
-        score,
-        is_imputed,
-        previous_survey_year,
-        previous_score,
+        *,
         cast(score - previous_score as double) as change_from_previous
     from with_previous
 
 )
 
-select * from final
+select * from final  -- the enforced contract names and types the columns -- noqa: AM04
