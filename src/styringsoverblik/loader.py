@@ -318,35 +318,25 @@ class CsvFile:
         return records
 
     def load(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
-        """Read the records in one pass; number their lines without re-reading the file when every
-        line after the header is one record (no blank lines, no line breaks inside quotes),
-        which the line count of the probe shows; otherwise map records to lines exactly."""
+        """Read the records in one pass, numbering each as the line after the previous one; that
+        holds when every line after the header is one record (no blank lines, no line breaks
+        inside quotes), which the line count of the probe shows. Otherwise map records to lines
+        exactly (a second pass)."""
         self.check_columns()
-        records, lines_read = self.read_records(con, table)
-        if 0 < records == lines_read == self.line_count - 1:
-            con.execute(
-                f"create or replace temp table {table} as select {self.output_columns('record_no + 1', 'line_span')}"
-                f" from {table}_records"
-            )
-            con.execute(f"drop table {table}_records")
+        records = self.read_records(con, table)
+        if 0 < records == self.line_count - 1:
             return records
-        con.execute(f"drop table {table}_records")
         con.execute(f"create or replace temp table {table} as {self.select_sql()}")
         return self.check_complete(con, table)
 
-    def read_records(self, con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
-        """Every record with its number and the lines it spans; lines the CSV reader cannot parse
-        stop the load with their line and text. Returns (records, lines they span)."""
-        all_fields = ", ".join(f"coalesce(\"{name}\", '')" for name in self.header)
+    def read_records(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
+        """Every record as the line after the previous one (the header is line 1); lines the CSV
+        reader cannot parse stop the load with their line and text. Returns the records read."""
         con.execute("drop table if exists load_errors; drop table if exists load_scans")
         con.execute(
             f"""
-            create or replace temp table {table}_records as
-            select
-                row_number() over () as record_no,
-                -- a quoted field may hold line breaks: the record then spans more lines
-                1 + length(concat({all_fields})) - length(replace(concat({all_fields}), chr(10), '')) as line_span,
-                {", ".join(f'"{name}"' for name in REQUIRED_COLUMNS)}
+            create or replace temp table {table} as
+            select {self.output_columns('row_number() over () + 1', '1')}
             from read_csv({self.literal}, {self.csv_options()}, store_rejects=true, rejects_table='load_errors',
                 rejects_scan='load_scans')
             """
@@ -355,7 +345,7 @@ class CsvFile:
             "select line, error_message, trim(csv_line, chr(10) || chr(13)) from load_errors order by line"
         ).fetchall())
         con.execute("drop table if exists load_errors; drop table if exists load_scans")
-        return con.execute(f"select count(*), coalesce(sum(line_span), 0) from {table}_records").fetchone()
+        return con.execute(f"select count(*) from {table}").fetchone()[0]
 
     def raise_unparsable(self, rows: list[tuple]) -> None:
         if rows:

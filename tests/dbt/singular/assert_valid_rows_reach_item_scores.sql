@@ -1,4 +1,5 @@
--- Every valid answer is scored: each valid raw row stands behind exactly one row of fct_item_scores.
+-- Every valid answer is scored: each valid raw row stands behind exactly one row of fct_item_scores,
+-- and every scored answer is a valid raw row. One pass over both sets of row ids.
 
 with
 
@@ -18,25 +19,32 @@ item_scores as (
 
 ),
 
-scored as (
+row_ids as (
 
     select
         response_row_id,
-        count(*) as times_scored
+        1 as is_valid,
+        0 as is_scored
+    from valid_rows
+    union all
+    select
+        response_row_id,
+        0 as is_valid,
+        1 as is_scored
     from item_scores
+
+),
+
+final as (
+
+    select
+        response_row_id,
+        sum(is_valid) as times_valid,
+        sum(is_scored) as times_scored
+    from row_ids
     group by response_row_id
 
 )
 
-select
-    valid_rows.response_row_id,
-    coalesce(scored.times_scored, 0) as times_scored
-from valid_rows
-left join scored on valid_rows.response_row_id = scored.response_row_id
-where coalesce(scored.times_scored, 0) != 1
-union all
-select
-    scored.response_row_id,
-    scored.times_scored
-from scored
-where scored.response_row_id not in (select valid_rows.response_row_id from valid_rows)
+select * from final
+where times_valid != 1 or times_scored != 1
