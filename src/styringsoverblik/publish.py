@@ -345,8 +345,9 @@ def year_ranges(years: list[int]) -> str:
 
 def record_counts(con: duckdb.DuckDBPyConnection, build_id: str, context: BuildContext) -> str:
     """Record the survey rounds the build declared and the valid and rejected rows per input
-    file; returns a listing of the rejected rows for the build's summary: the count and the first
-    REJECTS_LISTED as `file:line [reason] message`. The rows are read from the mart
+    file (a count per file, then the rejected rows alone); returns a listing of the rejected rows
+    for the build's summary: the count and the first REJECTS_LISTED as `file:line [reason]
+    message`. The rows are read from the mart
     fct_response_rows when this invocation built it, else (its strict gate failed, or it was not
     selected) from the classification view itself."""
     source = "intermediate.int_responses_classified"
@@ -360,33 +361,32 @@ def record_counts(con: duckdb.DuckDBPyConnection, build_id: str, context: BuildC
     try:
         years = [year for (year,) in con.execute("select survey_year from intermediate.int_survey_rounds").fetchall()]
         con.execute("update ops.build_runs set survey_years = ? where build_id = ?", [year_ranges(years), build_id])
+        counts = con.execute(
+            f"""
+            select source_file, count(*) filter (where row_status = 'valid'), count(*) filter (where row_status = 'rejected')
+            from {source} group by source_file
+            """
+        ).fetchall()
         con.execute(
             f"""
             create or replace temp table build_rejects as
-            select source_file, row_status, reject_reason, is_blocking, response_row_id, reject_message,
-                   source_line_number
+            select source_file, reject_reason, is_blocking, response_row_id, reject_message, source_line_number
             from {source}
+            where row_status = 'rejected'
             """
         )
     except duckdb.Error:  # the classification itself failed; the build's reason says why
         return ""
-    counts = con.execute(
-        """
-        select source_file, count(*) filter (where row_status = 'valid'), count(*) filter (where row_status = 'rejected')
-        from build_rejects group by source_file
-        """
-    ).fetchall()
     con.executemany(
         "update ops.build_input_files set valid_rows = ?, rejected_rows = ? where build_id = ? and file_path = ?",
         [[valid, rejected, build_id, path] for path, valid, rejected in counts],
     )
     blocking, duplicates = con.execute(
-        "select count(*) filter (where is_blocking), count(*) filter (where row_status = 'rejected' and not is_blocking)"
-        " from build_rejects"
+        "select count(*) filter (where is_blocking), count(*) filter (where not is_blocking) from build_rejects"
     ).fetchone()
     listed = con.execute(
         "select response_row_id || ' [' || reject_reason || '] ' || reject_message from build_rejects"
-        " where row_status = 'rejected' order by not is_blocking, source_file, source_line_number, response_row_id"
+        " order by not is_blocking, source_file, source_line_number, response_row_id"
         f" limit {REJECTS_LISTED}"
     ).fetchall()
     con.execute("drop table build_rejects")
