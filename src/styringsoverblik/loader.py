@@ -492,8 +492,20 @@ def load_responses(
     """Read every file the pattern names and replace raw.raw_responses with their rows.
 
     ``sheet`` names the sheet read from every ``.xlsx``/``.xlsm`` file; None or '' (the dbt var
-    ``xlsx_sheet``'s default) reads the first sheet."""
-    sheet = sheet or None
+    ``xlsx_sheet``'s default) reads the first sheet.
+
+    Line numbers are the order the CSV reader yields the records in, so DuckDB's
+    ``preserve_insertion_order`` (which the project's profile turns off for everything else) is
+    on while the files are read."""
+    previous = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("set preserve_insertion_order = true")
+    try:
+        return _load_responses(con, pattern, root, sheet or None)
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
+
+
+def _load_responses(con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sheet: str | None) -> list[LoadedFile]:
     loaded: list[LoadedFile] = []
     parts: list[str] = []
     rubric = rubric_loader(root)

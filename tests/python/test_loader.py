@@ -122,6 +122,25 @@ def test_line_numbers_survive_quoted_line_breaks_and_blank_lines(con):
     assert rows[-1][0] == 6
 
 
+def test_line_numbers_follow_the_file_on_a_warehouse_that_does_not_preserve_order(tmp_path):
+    """The profile turns DuckDB's preserve_insertion_order off (DuckDB may then reorder rows of a
+    query without ORDER BY); line numbers are the reader's order, so the loader reads with it on
+    and leaves the setting as it found it. 300,000 rows span many row groups and vectors."""
+    big = tmp_path / "big.csv"
+    lines = ["municipality_code,survey_year,question_no,item,answer"]
+    lines += [f"{101 + i % 7},{2023 + i % 5},{1 + i % 47},item {i},answer {i}" for i in range(300_000)]
+    big.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with duckdb.connect(config={"preserve_insertion_order": "false", "threads": "2"}) as connection:
+        load_responses(connection, str(big), PROJECT_ROOT)
+        mismatched = connection.execute(
+            "select count(*) from raw.raw_responses where item != 'item ' || (source_line_number - 2)"
+            " or answer != 'answer ' || (source_line_number - 2)"
+        ).fetchone()[0]
+        assert connection.execute("select count(*) from raw.raw_responses").fetchone()[0] == 300_000
+        assert mismatched == 0
+        assert connection.execute("select current_setting('preserve_insertion_order')").fetchone()[0] is False
+
+
 def test_a_glob_reads_several_files_each_with_its_own_encoding(con, tmp_path):
     folder = tmp_path / "inbox"
     folder.mkdir()
