@@ -26,6 +26,14 @@ valid_rows as (
 
 ),
 
+checked_boxes as (
+
+    -- the Q34 rows alone: the lookup the grid's boxes are joined to (a join hashes its right side)
+    select * from valid_rows
+    where scoring_rule = 'checkbox_grid'
+
+),
+
 respondents as (
 
     select distinct
@@ -88,7 +96,7 @@ checkbox_boxes as (
         on
             respondents.rubric_version = boxes.rubric_version
             and boxes.scoring_rule = 'checkbox_grid'
-    left join valid_rows as checked_boxes
+    left join checked_boxes
         on
             respondents.survey_year = checked_boxes.survey_year
             and respondents.municipality_code = checked_boxes.municipality_code
