@@ -22,9 +22,15 @@ sample, and its ratio to the floor. Times and peaks are medians of ``--repeat`` 
 child. The last column compares the floor's total scores with the project's
 (``marts_audit.fct_total_scores``) to show the floor does the same work.
 
-Prints one Markdown table on stdout (progress goes to stderr).
+With ``--write-cost`` it also reports, for each size, what persisting the built marts costs with
+nothing computed: each table of ``marts_audit`` of the last project build copied into a new table
+of a scratch DuckDB file and written to Parquet, one at a time, with the build's DuckDB settings
+(``profiles.yml``). Every build writes each mart as a table and as Parquet, so this is a part of
+the marginal cost that no rewrite of the models removes.
 
-Usage:  python -m styringsoverblik.benchmark [--sizes 98x1 98x10 98x100] [--repeat 3] [--keep]
+Prints Markdown tables on stdout (progress goes to stderr).
+
+Usage:  python -m styringsoverblik.benchmark [--sizes 98x1 98x10 98x100] [--repeat 3] [--keep] [--write-cost]
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -419,6 +426,76 @@ def compare_totals(floor_db: Path, project_db: Path) -> str:
     return "yes" if worst < 1e-6 else f"no (max diff {worst:.3g})"
 
 
+def profile_settings(root: Path = PROJECT_ROOT) -> dict:
+    """The DuckDB settings of the project's dev target in profiles.yml."""
+    import yaml
+
+    profile = yaml.safe_load((root / "profiles.yml").read_text(encoding="utf-8"))
+    return dict(profile["styringsoverblik"]["outputs"]["dev"].get("settings") or {})
+
+
+def _setting_literal(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else _sql_literal(value)
+
+
+@dataclass
+class WriteCost:
+    mart: str
+    rows: int
+    table_seconds: float
+    parquet_seconds: float
+
+
+def measure_writes(warehouse: Path, scratch: Path) -> list[WriteCost]:
+    """What persisting the built marts costs, nothing computed: each table of `marts_audit` in
+    `warehouse` (attached read-only) copied into a new table of a scratch DuckDB file, then
+    written to Parquet, one at a time, with the build's DuckDB settings. `scratch` is removed."""
+    import duckdb
+
+    _fresh(scratch)
+    scratch.mkdir(parents=True)
+    con = duckdb.connect(str(scratch / "writes.duckdb"))
+    try:
+        for name, value in profile_settings().items():
+            con.execute(f"set {name} = {_setting_literal(value)}")
+        con.execute(f"attach {_sql_literal(warehouse)} as built (read_only)")
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'built' and schema_name = 'marts_audit'"
+                " order by table_name"
+            ).fetchall()
+        ]
+        costs = []
+        for mart in marts:
+            source = f"built.marts_audit.{mart}"
+            started = time.perf_counter()
+            rows = con.execute(f"create table main.{mart} as select * from {source}").fetchall()[0][0]
+            table_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            con.execute(f"copy {source} to {_sql_literal(scratch / f'{mart}.parquet')} (format parquet)")
+            costs.append(WriteCost(mart, rows, table_seconds, time.perf_counter() - started))
+        return costs
+    finally:
+        con.close()
+        _fresh(scratch)
+
+
+def render_writes(label: str, costs: list[WriteCost]) -> str:
+    lines = [
+        f"Persisting the marts of the {label} build (each copied into a new table, then written to Parquet; "
+        "nothing computed):",
+        "",
+        "| mart | rows | table s | Parquet s |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {c.mart} | {c.rows:,} | {c.table_seconds:.2f} | {c.parquet_seconds:.2f} |" for c in costs]
+    table = sum(c.table_seconds for c in costs)
+    parquet = sum(c.parquet_seconds for c in costs)
+    lines.append(f"| all {len(costs)} marts | {sum(c.rows for c in costs):,} | {table:.2f} | {parquet:.2f} |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ running
 
 
@@ -489,6 +566,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (inputs, databases, logs)")
     parser.add_argument("--seed", type=int, default=2023, help="seed of the synthetic answers")
+    parser.add_argument(
+        "--write-cost", action="store_true",
+        help="also time writing each built mart as a table and as Parquet, nothing computed",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -502,12 +583,17 @@ def main(argv: list[str] | None = None) -> int:
             survey_years(len(sample_years), first=min(sample_years)), count_rows(SAMPLE_FILE), work / "sample", args.repeat,
         )
         rows = []
+        writes = []
         for municipalities, rounds in sizes:
             label = f"{municipalities} × {rounds}"
             responses = work / f"{municipalities}x{rounds}" / "responses.csv"
             _progress(f"{label}: writing {responses}")
             raw_rows, years = write_responses(responses, municipalities, rounds, seed=args.seed)
             rows.append(bench(label, responses, years, raw_rows, responses.parent, args.repeat))
+            if args.write_cost:
+                _progress(f"{label}: writing the built marts again")
+                costs = measure_writes(responses.parent / "project" / "project.duckdb", responses.parent / "writes")
+                writes.append(render_writes(label, costs))
             if not args.keep:
                 _fresh(responses)
     except RuntimeError as error:
@@ -516,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     else:
         print(render_table(baseline, rows, args.repeat), flush=True)
+        for table in writes:
+            print(f"\n{table}", flush=True)
         if args.keep:
             _progress(f"work folder kept: {work}")
         else:

@@ -1,4 +1,5 @@
-"""The benchmark's inputs and its floor query (fast; no dbt).
+"""The benchmark's inputs, its floor query and its write-cost measurement (no dbt of its own:
+the write cost reads the suite's shared sample build).
 
 The floor's totals are checked against a plain-Python scoring of the same file, computed here
 straight from the rubric seeds with the csv module (not through the floor's SQL or the
@@ -12,6 +13,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from styringsoverblik import benchmark
@@ -205,3 +207,30 @@ def test_floor_runs_in_a_measured_process(tmp_path):
     measured = benchmark.measure_floor(path, tmp_path / "floor")
     assert measured.seconds > 0 and measured.peak_mb > 0
     assert (tmp_path / "floor" / "floor.duckdb").exists()
+
+
+def test_write_cost_writes_every_mart_of_a_build(sample_build, tmp_path):
+    costs = benchmark.measure_writes(sample_build.db_path, tmp_path / "writes")
+    with duckdb.connect(str(sample_build.db_path), read_only=True) as con:
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'marts_audit' and table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
+        expected = {name: con.execute(f"select count(*) from marts_audit.{name}").fetchall()[0][0] for name in marts}
+    assert "fct_item_scores" in expected and expected["fct_item_scores"] > 0
+    assert {cost.mart: cost.rows for cost in costs} == expected
+    assert all(cost.table_seconds > 0 and cost.parquet_seconds > 0 for cost in costs)
+    assert not (tmp_path / "writes").exists()
+    table = benchmark.render_writes("sample", costs)
+    assert f"| all {len(expected)} marts | {sum(expected.values()):,} |" in table
+
+
+def test_write_cost_uses_the_build_settings():
+    settings = benchmark.profile_settings()
+    assert settings["memory_limit"] == "700MB"
+    assert settings["preserve_insertion_order"] is False
+    assert benchmark._setting_literal(False) == "false"
+    assert benchmark._setting_literal("700MB") == "'700MB'"
