@@ -452,6 +452,9 @@ def measure_writes(warehouse: Path, scratch: Path) -> list[WriteCost]:
     written to Parquet, one at a time, with the build's DuckDB settings. `scratch` is removed."""
     import duckdb
 
+    # imported here, not at the top: the floor's measured process imports this module
+    from styringsoverblik.publish import AUDIT_SCHEMA, tables_in
+
     _fresh(scratch)
     scratch.mkdir(parents=True)
     con = duckdb.connect(str(scratch / "writes.duckdb"))
@@ -459,16 +462,9 @@ def measure_writes(warehouse: Path, scratch: Path) -> list[WriteCost]:
         for name, value in profile_settings().items():
             con.execute(f"set {name} = {_setting_literal(value)}")
         con.execute(f"attach {_sql_literal(warehouse)} as built (read_only)")
-        marts = [
-            name
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'built' and schema_name = 'marts_audit'"
-                " order by table_name"
-            ).fetchall()
-        ]
         costs = []
-        for mart in marts:
-            source = f"built.marts_audit.{mart}"
+        for mart in tables_in(con, AUDIT_SCHEMA):  # the scratch file has no such schema
+            source = f"built.{AUDIT_SCHEMA}.{mart}"
             started = time.perf_counter()
             rows = con.execute(f"create table main.{mart} as select * from {source}").fetchall()[0][0]
             table_seconds = time.perf_counter() - started

@@ -13,9 +13,9 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from conftest import query
 from styringsoverblik import benchmark
 from styringsoverblik.sample import HEADER
 
@@ -211,15 +211,14 @@ def test_floor_runs_in_a_measured_process(tmp_path):
 
 def test_write_cost_writes_every_mart_of_a_build(sample_build, tmp_path):
     costs = benchmark.measure_writes(sample_build.db_path, tmp_path / "writes")
-    with duckdb.connect(str(sample_build.db_path), read_only=True) as con:
-        marts = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = 'marts_audit' and table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-        expected = {name: con.execute(f"select count(*) from marts_audit.{name}").fetchall()[0][0] for name in marts}
+    marts = query(
+        sample_build.db_path,
+        "select table_name from information_schema.tables where table_schema = 'marts_audit' and table_type = 'BASE TABLE'",
+    )
+    expected = {
+        row["table_name"]: query(sample_build.db_path, f"select count(*) as n from marts_audit.{row['table_name']}")[0]["n"]
+        for row in marts
+    }
     assert "fct_item_scores" in expected and expected["fct_item_scores"] > 0
     assert {cost.mart: cost.rows for cost in costs} == expected
     assert all(cost.table_seconds > 0 and cost.parquet_seconds > 0 for cost in costs)
