@@ -1,0 +1,18 @@
+with
+
+viewers as (
+
+    select * from {{ ref('powerbi_viewers') }}
+
+),
+
+final as (
+
+    select
+        trim(user_principal_name) as user_principal_name,
+        municipality_code
+    from viewers
+
+)
+
+select * from final
