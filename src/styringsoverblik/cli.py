@@ -14,6 +14,7 @@ import sys
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "builds": ("styringsoverblik.publish", "show the build log: published and failed builds"),
+    "powerbi": ("styringsoverblik.powerbi", "write a Power BI Project (PBIP) over the published marts"),
     "report": ("styringsoverblik.report", "write the static HTML report per municipality"),
     "template": ("styringsoverblik.template", "write the Excel response template (wide layout)"),
 }

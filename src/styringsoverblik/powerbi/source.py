@@ -1,0 +1,318 @@
+"""Where the Power BI model comes from: the published Parquet set and dbt's manifest.
+
+`read_model` reads, read-only:
+
+- the published build: `<export>/current.json` (the pointer file: `build_id`, `folder` relative
+  to the export folder), else the symlink `<export>/current`; its `_manifest.json` lists the
+  published tables and their Parquet files;
+- dbt's `manifest.json`: every published mart's contract (column names and data types), its
+  description and its columns' descriptions, and which column is its key (a `unique` test on one
+  column or a one-column `primary_key` test).
+
+Every published mart must be in the manifest with an enforced contract, and every Parquet file's
+columns must be its contract's columns (same names, same order, same types), so the generated
+model always loads. The build log (`dim_builds`, `fct_build_input_files`), written by the publish
+step rather than by dbt, takes its columns from its Parquet files and its descriptions from
+BUILD_LOG below.
+
+The one source today is the Parquet folder (`ParquetFolderSource`). A later source (PostgreSQL,
+issue 19) implements the same two methods: `published_tables()` and `partition_m(table)`; the model
+rules and the writers do not change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from styringsoverblik.powerbi.model import (
+    SECURITY_TABLE,
+    DATA_TYPES,
+    Column,
+    Model,
+    ModelError,
+    Table,
+    data_type_of,
+    relationships_for,
+    style_columns,
+)
+
+POINTER_FILE = "current.json"
+POINTER_LINK = "current"
+BUILD_MANIFEST = "_manifest.json"
+# Left out of the model: one row per raw response row (the engineers' reconciliation table).
+LEFT_OUT = ("fct_response_rows",)
+
+# The build log is written by the publish step (src/styringsoverblik/publish.py), not by a dbt
+# model, so its descriptions live here; its columns and types come from its Parquet files.
+BUILD_LOG: dict[str, dict] = {
+    "dim_builds": {
+        "key": "build_id",
+        "description": "One row per published build (is_current marks the build on screen): when it ran, with which settings and input, and how many rows it read.",
+        "columns": {
+            "build_id": "Primary key, the build's id (also the name of its folder under builds/).",
+            "is_current": "True for the published build these tables come from.",
+            "started_at": "When the build started (UTC).",
+            "finished_at": "When the build was published (UTC); the measure 'Data pr.' shows it in Danish time.",
+            "command": "The dbt command that built it.",
+            "dbt_version": "dbt's version.",
+            "project_version": "The dbt project's version.",
+            "strict": "True when the build failed on any blocking rejected row (strict mode).",
+            "q17_neutral_scope": "Scope of Q17's neutral mean (all or theme).",
+            "survey_years": "The declared survey years.",
+            "raw_responses_path": "The response file path or glob the build read.",
+            "export_folder": "The build's folder as written on the machine that built it.",
+            "input_files": "Number of input files.",
+            "raw_rows": "Raw rows read.",
+            "valid_rows": "Rows scored (valid).",
+            "rejected_rows": "Rows rejected.",
+        },
+    },
+    "fct_build_input_files": {
+        "key": None,
+        "description": "Each input file of each published build: path, format, size, SHA-256 and its raw, valid and rejected rows.",
+        "columns": {
+            "build_id": "The build; relates to dim_builds.",
+            "file_path": "The input file's path as the build read it.",
+            "file_format": "long, wide or xlsx.",
+            "file_size_bytes": "File size in bytes.",
+            "file_sha256": "SHA-256 of the file's bytes.",
+            "raw_rows": "Raw rows read from the file.",
+            "valid_rows": "Rows of the file scored (valid).",
+            "rejected_rows": "Rows of the file rejected.",
+        },
+    },
+}
+
+PARQUET_TYPES = {
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "DOUBLE": "double",
+    "VARCHAR": "varchar",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP": "timestamp",
+}
+
+
+class SourceError(ModelError):
+    """The published build or the manifest cannot be read as needed."""
+
+
+@dataclass
+class PublishedBuild:
+    export_folder: Path  # the export root (holds current.json, current, builds/)
+    folder: Path  # the build's folder
+    build_id: str
+    tables: dict[str, str]  # table -> Parquet file name
+
+
+def resolve_build(export_folder: Path) -> PublishedBuild:
+    """The published build as a reader that cannot follow symlinks finds it: the pointer file
+    first, else the symlink `current`."""
+    if not export_folder.is_dir():
+        raise SourceError(f"no export folder at {export_folder} (build with `dbt build`, or pass --export-folder)")
+    pointer = export_folder / POINTER_FILE
+    if pointer.is_file():
+        try:
+            data = json.loads(pointer.read_text(encoding="utf-8"))
+            relative = data["folder"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise SourceError(f"{pointer}: not a pointer file with a 'folder' ({error})") from error
+        parts = [part for part in str(relative).split("/") if part]
+        if not parts or any(part in ("..", ".") for part in parts):
+            raise SourceError(f"{pointer}: folder {relative!r} must be a path inside {export_folder}")
+        folder = export_folder.joinpath(*parts)
+    elif (export_folder / POINTER_LINK).is_dir():
+        folder = export_folder / POINTER_LINK
+    else:
+        raise SourceError(f"{export_folder} has neither {POINTER_FILE} nor {POINTER_LINK}/: nothing is published there")
+    manifest_path = folder / BUILD_MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        tables = {name: entry["file"] for name, entry in manifest["tables"].items()}
+        build_id = str(manifest["build_id"])
+    except FileNotFoundError as error:
+        raise SourceError(f"{manifest_path} is missing: {folder} is not a published build folder") from error
+    except (ValueError, KeyError, TypeError) as error:
+        raise SourceError(f"{manifest_path}: not a build manifest with build_id and tables ({error})") from error
+    return PublishedBuild(export_folder, folder, build_id, tables)
+
+
+def export_folder_of(database: Path) -> Path:
+    """The export folder of the build the warehouse's `marts` show (marts.dim_builds.export_folder
+    is <export>/builds/<build_id>)."""
+    if not database.is_file():
+        raise SourceError(f"no warehouse file at {database} (build it with `dbt build`, or pass --export-folder)")
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            row = con.execute("select export_folder from marts.dim_builds where is_current").fetchall()
+    except duckdb.Error as error:
+        raise SourceError(f"cannot read marts.dim_builds from {database} read-only: {error}") from error
+    if len(row) != 1 or not row[0][0]:
+        raise SourceError(f"{database}: marts.dim_builds has no single current build with an export folder")
+    return Path(row[0][0]).parent.parent
+
+
+def load_manifest(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise SourceError(f"no dbt manifest at {path} (run `dbt parse` or `dbt build`, or pass --manifest)") from error
+    except ValueError as error:
+        raise SourceError(f"{path}: not JSON ({error})") from error
+
+
+def manifest_models(manifest: dict) -> dict[str, dict]:
+    """Published-schema candidates: models of the manifest by name."""
+    return {
+        node["name"]: node
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+    }
+
+
+def single_column_keys(manifest: dict) -> dict[str, str]:
+    """model name -> its one-column key, from a column `unique` test or a one-column primary_key test."""
+    keys: dict[str, str] = {}
+    names = {uid: node["name"] for uid, node in manifest.get("nodes", {}).items() if node.get("resource_type") == "model"}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "test":
+            continue
+        metadata = node.get("test_metadata") or {}
+        model = names.get(node.get("attached_node") or "")
+        if model is None:
+            continue
+        kwargs = metadata.get("kwargs") or {}
+        if metadata.get("name") == "unique" and node.get("column_name"):
+            keys.setdefault(model, node["column_name"])
+        elif metadata.get("name") == "primary_key":
+            columns = kwargs.get("columns") or []
+            if len(columns) == 1:
+                keys.setdefault(model, columns[0])
+    return keys
+
+
+def parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    try:
+        rows = con.execute("select column_name, column_type from (describe select * from read_parquet(?))", [str(path)]).fetchall()
+    except duckdb.Error as error:
+        raise SourceError(f"cannot read {path}: {error}") from error
+    return [(name, str(kind)) for name, kind in rows]
+
+
+class ParquetFolderSource:
+    """The published Parquet set in an export folder, loaded by Power BI through the parameter
+    ExportFolder (see `m.py`)."""
+
+    kind = "parquet"
+
+    def __init__(self, export_folder: Path):
+        self.build = resolve_build(export_folder)
+
+    def published_tables(self) -> dict[str, str]:
+        return dict(self.build.tables)
+
+    def parquet_path(self, table: str) -> Path:
+        return self.build.folder / self.build.tables[table]
+
+
+def read_model(source: ParquetFolderSource, manifest: dict) -> Model:
+    """The semantic model of the published build, typed and described by the manifest."""
+    models = manifest_models(manifest)
+    keys = single_column_keys(manifest)
+    tables: list[Table] = []
+    notes: list[str] = []
+    fractions: dict[tuple[str, str], bool] = {}
+    with duckdb.connect() as con:
+        for name in sorted(source.published_tables()):
+            if name in LEFT_OUT:
+                notes.append(f"{name} left out (one row per raw response row; read it from the Parquet file if needed)")
+                continue
+            path = source.parquet_path(name)
+            found = parquet_columns(con, path)
+            if name in BUILD_LOG:
+                table = build_log_table(name, found, source.published_tables()[name])
+            else:
+                table = contract_table(name, models.get(name), found, path, source.published_tables()[name])
+                table.key = keys.get(name)
+            for column in table.columns:
+                if column.data_type == "double" and ("share" in column.name or "percentile" in column.name):
+                    low, high = con.execute(
+                        f"select min({ident(column.name)}), max({ident(column.name)}) from read_parquet(?)", [str(path)]
+                    ).fetchone()
+                    fractions[(name, column.name)] = low is None or (0 <= low and high <= 1)
+                    if not fractions[(name, column.name)]:
+                        notes.append(f"{name}.{column.name} holds values beyond 0-1 ({low}..{high}): formatted 0.0, not as a percent")
+            tables.append(table)
+        if not any(table.name == SECURITY_TABLE for table in tables):
+            notes.append(f"{SECURITY_TABLE} is not published: the role Kommune is left out (row-level security needs it)")
+        relationships = relationships_for(tables)
+        style_columns(tables, relationships, fractions)
+        for table in tables:
+            for column in table.columns:
+                if column.sort_by and not one_to_one(con, source.parquet_path(table.name), column.name, column.sort_by):
+                    notes.append(f"{table.name}.{column.name} is not sorted by {column.sort_by}: not one value per label in the data")
+                    column.sort_by = None
+    return Model(tables, relationships, source.build.build_id, str(source.build.export_folder), notes)
+
+
+def one_to_one(con: duckdb.DuckDBPyConnection, path: Path, label: str, sort_column: str) -> bool:
+    (bad,) = con.execute(
+        f"select count(*) from (select {ident(label)} from read_parquet(?) group by 1"
+        f" having count(distinct {ident(sort_column)}) > 1)",
+        [str(path)],
+    ).fetchone()
+    return bad == 0
+
+
+def contract_table(name: str, node: dict | None, found: list[tuple[str, str]], path: Path, file: str) -> Table:
+    if node is None:
+        raise SourceError(f"{name} is published ({path}) but is not a model in the dbt manifest; pass the manifest of the project that built it")
+    contract = (node.get("config") or {}).get("contract") or {}
+    if not contract.get("enforced"):
+        raise SourceError(f"{name}: its contract is not enforced in the dbt manifest; every published mart needs one")
+    declared = [(column["name"], column.get("data_type")) for column in node.get("columns", {}).values()]
+    found_names = [column for column, _ in found]
+    declared_names = [column for column, _ in declared]
+    if found_names != declared_names:
+        missing = [column for column in declared_names if column not in found_names]
+        extra = [column for column in found_names if column not in declared_names]
+        raise SourceError(
+            f"{name}: the Parquet file {path} does not match the contract in the manifest"
+            f" (missing: {', '.join(missing) or 'none'}; not in the contract: {', '.join(extra) or 'none'};"
+            " or another order). Build and publish again, or pass the manifest of the build."
+        )
+    columns = []
+    for (column_name, contract_type), (_, parquet_type) in zip(declared, found):
+        normalised = data_type_of(name, column_name, contract_type)
+        found_type = PARQUET_TYPES.get(parquet_type)
+        if found_type is None or DATA_TYPES[found_type][0] != DATA_TYPES[normalised][0]:
+            raise SourceError(
+                f"{name}.{column_name}: the contract says {contract_type}, the Parquet file {path} holds {parquet_type}"
+            )
+        description = node["columns"][column_name].get("description") or ""
+        columns.append(Column(column_name, normalised, description.strip()))
+    return Table(name, file, (node.get("description") or "").strip(), columns)
+
+
+def build_log_table(name: str, found: list[tuple[str, str]], file: str) -> Table:
+    spec = BUILD_LOG[name]
+    columns = []
+    for column_name, parquet_type in found:
+        if parquet_type not in PARQUET_TYPES:
+            raise SourceError(f"{name}.{column_name}: Parquet type {parquet_type} has no Power BI type here")
+        columns.append(Column(column_name, PARQUET_TYPES[parquet_type], spec["columns"].get(column_name, "")))
+    return Table(name, file, spec["description"], columns, key=spec["key"])
+
+
+def ident(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def default_database() -> Path:
+    return Path(os.environ.get("DBT_DUCKDB_PATH") or "warehouse/styringsoverblik.duckdb")
