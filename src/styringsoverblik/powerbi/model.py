@@ -187,6 +187,11 @@ def style_columns(tables: list[Table], relationships: list[Relationship], fracti
                 label_column = table.column(label)
                 if label_column is not None and table.column(sort_column) is not None:
                     label_column.sort_by = sort_column
+            if table.column("sort_order") is not None:
+                # a dimension with a sort order (dim_benchmark_subjects): its labels and names follow it
+                for column in table.columns:
+                    if column.data_type == "string" and column.sort_by is None and re.search(r"(label|name)$", column.name):
+                        column.sort_by = "sort_order"
 
 
 def quote(name: str) -> str:

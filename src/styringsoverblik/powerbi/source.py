@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def resolve_build(export_folder: Path) -> PublishedBuild:
             relative = data["folder"]
         except (ValueError, KeyError, TypeError) as error:
             raise SourceError(f"{pointer}: not a pointer file with a 'folder' ({error})") from error
-        parts = [part for part in str(relative).split("/") if part]
+        parts = [part for part in re.split(r"[/\\]", str(relative)) if part]
         if not parts or any(part in ("..", ".") for part in parts):
             raise SourceError(f"{pointer}: folder {relative!r} must be a path inside {export_folder}")
         folder = export_folder.joinpath(*parts)

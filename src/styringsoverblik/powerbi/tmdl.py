@@ -60,7 +60,7 @@ def partition_m(table: Table) -> str:
     BuildFolder =
         if Pointer <> null then
             List.Accumulate(
-                List.Select(Text.Split(Pointer[folder], "/"), each _ <> ""),
+                List.Select(Text.SplitAny(Pointer[folder], "/\\"), each _ <> ""),
                 Root,
                 (folder, name) => folder{{[Name = name]}}[Content]
             )
