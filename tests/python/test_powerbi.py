@@ -106,6 +106,27 @@ def read_relationships(path: Path) -> list[dict]:
     return found
 
 
+def assert_relationships_hold(tables: dict, relationships: list[dict], folder: Path) -> None:
+    """Each relationship's 'to' side unique and not null, every 'from' value in it (DuckDB over the Parquet files)."""
+    assert relationships
+    with duckdb.connect() as con:
+        for rel in relationships:
+            (from_table, from_column), (to_table, to_column) = rel["fromColumn"], rel["toColumn"]
+            assert from_column in tables[from_table]["columns"] and to_column in tables[to_table]["columns"]
+            to_file = str(folder / tables[to_table]["file"])
+            from_file = str(folder / tables[from_table]["file"])
+            total, distinct, nulls = con.execute(
+                f'select count(*), count(distinct "{to_column}"), count(*) - count("{to_column}") from read_parquet(?)', [to_file]
+            ).fetchone()
+            assert total == distinct and nulls == 0, f"{to_table}.{to_column} is not unique"
+            (orphans,) = con.execute(
+                f'select count(*) from read_parquet(?) f where f."{from_column}" is not null'
+                f' and f."{from_column}" not in (select "{to_column}" from read_parquet(?))',
+                [from_file, to_file],
+            ).fetchone()
+            assert orphans == 0, f"{from_table}.{from_column} has {orphans} rows not in {to_table}"
+
+
 def definition(out: Path) -> Path:
     return out / "Styringsoverblik.SemanticModel" / "definition"
 
@@ -263,22 +284,7 @@ def test_every_relationship_holds_in_the_sample_data(project, sample):
     assert (("fct_question_scores", "question_no"), ("dim_questions", "question_no")) in pairs
     assert (("fct_build_input_files", "build_id"), ("dim_builds", "build_id")) in pairs
     assert not any(f[0].startswith("dim_") for f, _ in pairs)
-    with duckdb.connect() as con:
-        for rel in relationships:
-            (from_table, from_column), (to_table, to_column) = rel["fromColumn"], rel["toColumn"]
-            assert from_column in tables[from_table]["columns"] and to_column in tables[to_table]["columns"]
-            to_file = str(folder / tables[to_table]["file"])
-            from_file = str(folder / tables[from_table]["file"])
-            total, distinct, nulls = con.execute(
-                f'select count(*), count(distinct "{to_column}"), count(*) - count("{to_column}") from read_parquet(?)', [to_file]
-            ).fetchone()
-            assert total == distinct and nulls == 0, f"{to_table}.{to_column} is not unique"
-            (orphans,) = con.execute(
-                f'select count(*) from read_parquet(?) f where f."{from_column}" is not null'
-                f' and f."{from_column}" not in (select "{to_column}" from read_parquet(?))',
-                [from_file, to_file],
-            ).fetchone()
-            assert orphans == 0, f"{from_table}.{from_column} has {orphans} rows not in {to_table}"
+    assert_relationships_hold(tables, relationships, folder)
     # no two active paths between one dimension and one table (the star has one each)
     seen = [(r["fromColumn"][0], r["toColumn"][0]) for r in relationships if r["active"]]
     assert len(seen) == len(set(seen))
@@ -424,6 +430,46 @@ def test_a_new_mart_and_column_appear_on_the_next_run(private_copy, tmp_path):
     assert "ref table fct_new_measurements" in (definition(out) / "model.tmdl").read_text(encoding="utf-8")
 
 
+def test_a_dimension_published_later_is_related_to_every_fact_holding_its_key(private_copy, tmp_path):
+    """dim_survey_rounds (issue 17's new dimension): once in the manifest and the published set,
+    every fact with survey_year relates to it, and the page gets a year slicer."""
+    exports, manifest_path = private_copy["exports"], private_copy["manifest"]
+    folder = build_folder(exports)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if "model.styringsoverblik.dim_survey_rounds" not in manifest["nodes"]:
+        with duckdb.connect() as con:
+            con.execute(
+                "copy (select 2023 as survey_year, 'Runde 2023' as round_name, 1 as rubric_version) to ? (format parquet)",
+                [str(folder / "dim_survey_rounds.parquet")],
+            )
+        listing = json.loads((folder / "_manifest.json").read_text(encoding="utf-8"))
+        listing["tables"]["dim_survey_rounds"] = {"file": "dim_survey_rounds.parquet", "rows": 1, "bytes": 1}
+        (folder / "_manifest.json").write_text(json.dumps(listing), encoding="utf-8")
+        columns = {"survey_year": "integer", "round_name": "varchar", "rubric_version": "integer"}
+        manifest["nodes"]["model.styringsoverblik.dim_survey_rounds"] = {
+            "name": "dim_survey_rounds", "resource_type": "model", "description": "Rounds.",
+            "config": {"contract": {"enforced": True}},
+            "columns": {n: {"name": n, "data_type": t, "description": n} for n, t in columns.items()},
+        }
+        manifest["nodes"]["test.styringsoverblik.primary_key_dim_survey_rounds"] = {
+            "resource_type": "test", "attached_node": "model.styringsoverblik.dim_survey_rounds", "column_name": None,
+            "test_metadata": {"name": "primary_key", "kwargs": {"columns": ["survey_year"]}},
+        }
+        manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    out = tmp_path / "pbip"
+    assert generate(out, export_folder=exports, manifest=manifest_path) == 0
+    tables = tables_of(out)
+    relationships = read_relationships(definition(out) / "relationships.tmdl")
+    related = {r["fromColumn"][0] for r in relationships if r["toColumn"] == ("dim_survey_rounds", "survey_year")}
+    holding = {name for name, t in tables.items() if "survey_year" in t["columns"] and name != "dim_survey_rounds"}
+    assert holding and related == holding
+    assert tables["dim_survey_rounds"]["columns"]["round_name"]["sortByColumn"] == "survey_year"
+    assert_relationships_hold(tables, relationships, folder)
+    visuals = out / "Styringsoverblik.Report" / "definition" / "pages" / "overblik" / "visuals"
+    year = json.loads((visuals / "aar" / "visual.json").read_text(encoding="utf-8"))
+    assert year["visual"]["visualType"] == "slicer"
+
+
 def test_a_file_that_does_not_match_its_contract_stops_the_run(private_copy, tmp_path, capsys):
     manifest = json.loads(private_copy["manifest"].read_text(encoding="utf-8"))
     manifest["nodes"]["model.styringsoverblik.dim_themes"]["columns"]["theme_colour"] = {
@@ -497,3 +543,15 @@ def test_relationships_form_a_star_without_dimension_chains():
     assert facts.column("share_of_y").format_string == "0.0"  # not a fraction in the data: no percent
     assert not questions.column("theme_no").is_hidden
     assert viewers.is_hidden and all(c.is_hidden for c in viewers.columns)
+
+
+def test_labels_of_a_dimension_with_a_sort_order_follow_it():
+    subjects = Table("dim_benchmark_subjects", "s.parquet", key="subject_code", columns=[
+        Column("subject_code", "varchar"), Column("subject_label", "varchar"), Column("level_name", "varchar"),
+        Column("sort_order", "integer"), Column("theme_no", "integer"),
+    ])
+    style_columns([subjects], [], {})
+    assert subjects.column("subject_label").sort_by == "sort_order"
+    assert subjects.column("level_name").sort_by == "sort_order"
+    assert subjects.column("subject_code").sort_by is None
+    assert subjects.column("sort_order").summarize_by == "none"
