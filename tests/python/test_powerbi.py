@@ -317,6 +317,9 @@ def test_tmdl_is_structurally_sound(project):
     for name in ("Samlet score", "Placering i landet", "Landsgennemsnit", "Regionsgennemsnit",
                  "Forskel til landsgennemsnit", "Manglende point", "Andel der har valgt svaret", "Data pr."):
         assert name in measures, name
+    # a measure's name is no column's name (DAX names are case-insensitive)
+    column_names = {column.lower() for table in tables.values() for column in table["columns"]}
+    assert not {name.lower() for name in measures} & column_names
     # every column a measure names exists
     for name, spec in measures.items():
         for table, column in re.findall(r"\b([A-Za-z_]\w*)\[(\w+)\]", spec["expression"]):
@@ -496,6 +499,12 @@ def test_the_pointer_file_wins_over_current(private_copy, tmp_path):
     assert "styringsoverblik_build_id = pointed-build" in (definition(out) / "model.tmdl").read_text(encoding="utf-8")
     (exports / "current.json").write_text(json.dumps({"folder": "../elsewhere"}), encoding="utf-8")
     assert generate(tmp_path / "other", export_folder=exports, manifest=private_copy["manifest"]) == 2
+    # a table name that is no mart name never becomes a path
+    (exports / "current.json").write_text(json.dumps({"folder": "builds/pointed-build"}), encoding="utf-8")
+    listing["tables"]["../../escape"] = {"file": "dim_themes.parquet", "rows": 7, "bytes": 1}
+    (other / "_manifest.json").write_text(json.dumps(listing), encoding="utf-8")
+    assert generate(tmp_path / "third", export_folder=exports, manifest=private_copy["manifest"]) == 2
+    assert not (tmp_path / "escape.tmdl").exists() and not list(tmp_path.rglob("escape*"))
 
 
 def test_files_it_did_not_write_are_never_touched(sample, tmp_path, capsys):

@@ -103,7 +103,7 @@ MEASURES: tuple[Measure, ...] = (
         (("fct_total_scores", "score"), ("fct_total_scores", "survey_year")),
     ),
     Measure(
-        "Score",
+        "Kommunens score",
         _benchmark("score"),
         "Kommunens score på det niveau, der er i udvalget: et spørgsmål (dim_questions), et tema"
         " (dim_themes) eller i alt, i det seneste år i udvalget.",
@@ -136,15 +136,15 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "Forskel til landsgennemsnit",
-        "IF (\n    NOT ISBLANK ( [Score] ) && NOT ISBLANK ( [Landsgennemsnit] ),\n    [Score] - [Landsgennemsnit]\n)",
-        "Score minus landsgennemsnit (positiv = over gennemsnittet).",
+        "IF (\n    NOT ISBLANK ( [Kommunens score] ) && NOT ISBLANK ( [Landsgennemsnit] ),\n    [Kommunens score] - [Landsgennemsnit]\n)",
+        "Kommunens score minus landsgennemsnit (positiv = over gennemsnittet).",
         "+0.0;-0.0;0.0",
         (*SCORE_COLUMNS, (NB, "mean_score"), (NB, "benchmark_level"), (NB, "survey_year")),
     ),
     Measure(
         "Forskel til regionsgennemsnit",
-        "IF (\n    NOT ISBLANK ( [Score] ) && NOT ISBLANK ( [Regionsgennemsnit] ),\n    [Score] - [Regionsgennemsnit]\n)",
-        "Score minus regionsgennemsnit (positiv = over); tom når regionsgennemsnittet ikke vises.",
+        "IF (\n    NOT ISBLANK ( [Kommunens score] ) && NOT ISBLANK ( [Regionsgennemsnit] ),\n    [Kommunens score] - [Regionsgennemsnit]\n)",
+        "Kommunens score minus regionsgennemsnit (positiv = over); tom når regionsgennemsnittet ikke vises.",
         "+0.0;-0.0;0.0",
         ((MB, "region_mean"), *SCORE_COLUMNS, *ONE_MUNICIPALITY),
     ),

@@ -112,12 +112,12 @@ def visuals(model: Model, measures: list[Measure]) -> dict[str, dict]:
         if measure_name in names:
             add(card(key, x, 120, measure_name, heading, z, width=300 if key == "data_pr" else 220))
             x += 320 if key == "data_pr" else 240
-    if model.table("dim_themes") and {"Score", "Landsgennemsnit"} <= names:
+    if model.table("dim_themes") and {"Kommunens score", "Landsgennemsnit"} <= names:
         add(visual(
             "temaer", 20, 250, 600, 450, z, "clusteredBarChart",
             {
                 "Category": {"projections": [projection(column("dim_themes", "theme_name"))]},
-                "Y": {"projections": [projection(measure("Score")), projection(measure("Landsgennemsnit"))]},
+                "Y": {"projections": [projection(measure("Kommunens score")), projection(measure("Landsgennemsnit"))]},
             },
             "Temaerne: kommunens score og landsgennemsnittet",
             extra={"sortDefinition": {"sort": [{"field": column("dim_themes", "theme_name"), "direction": "Ascending"}], "isDefaultSort": True}},

@@ -134,12 +134,16 @@ def resolve_build(export_folder: Path) -> PublishedBuild:
     manifest_path = folder / BUILD_MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        tables = {name: entry["file"] for name, entry in manifest["tables"].items()}
+        tables = {str(name): str(entry["file"]) for name, entry in manifest["tables"].items()}
         build_id = str(manifest["build_id"])
     except FileNotFoundError as error:
         raise SourceError(f"{manifest_path} is missing: {folder} is not a published build folder") from error
     except (ValueError, KeyError, TypeError) as error:
         raise SourceError(f"{manifest_path}: not a build manifest with build_id and tables ({error})") from error
+    for name, file in tables.items():
+        # names become file names and TMDL identifiers: plain dbt model names only
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,120}", name) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}", file):
+            raise SourceError(f"{manifest_path}: table {name[:80]!r} with file {file[:80]!r} is not a mart name and a file of the build folder")
     return PublishedBuild(export_folder, folder, build_id, tables)
 
 
