@@ -56,6 +56,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"wrote {len(written)} files to {args.out} from build {model.build_id}: {len(model.tables)} tables,"
         f" {len(model.relationships)} relationships; open {args.out / 'Styringsoverblik.pbip'} in Power BI Desktop"
-        f" and set the parameter ExportFolder (now {model.export_folder})"
+        " and set the parameter" + "".join(f" {p.name} (now {p.value})" for p in model.parameters)
     )
     return 0

@@ -20,6 +20,7 @@ project appears on the next run without editing this module:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # contract data type (dbt/DuckDB) -> TMDL data type, M type
@@ -116,11 +117,21 @@ class Relationship:
 
 
 @dataclass
+class Parameter:
+    """A text parameter of the model (a Power Query parameter), e.g. ExportFolder."""
+
+    name: str
+    value: str
+    description: str
+
+
+@dataclass
 class Model:
     tables: list[Table]
     relationships: list[Relationship]
     build_id: str
-    export_folder: str
+    parameters: list[Parameter]
+    partition_m: Callable[[Table], str]  # the M that loads a table, from its source
     notes: list[str] = field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
@@ -192,6 +203,11 @@ def style_columns(tables: list[Table], relationships: list[Relationship], fracti
                 for column in table.columns:
                     if column.data_type == "string" and column.sort_by is None and re.search(r"(label|name)$", column.name):
                         column.sort_by = "sort_order"
+
+
+def m_text(value: str) -> str:
+    """An M text literal."""
+    return '"' + value.replace('"', '""') + '"'
 
 
 def quote(name: str) -> str:

@@ -15,9 +15,11 @@ model always loads. The build log (`dim_builds`, `fct_build_input_files`), writt
 step rather than by dbt, takes its columns from its Parquet files and its descriptions from
 BUILD_LOG below.
 
-The one source today is the Parquet folder (`ParquetFolderSource`). A later source (PostgreSQL,
-issue 19) implements the same two methods: `published_tables()` and `partition_m(table)`; the model
-rules and the writers do not change.
+The one source today is the Parquet folder (`ParquetFolderSource`, `--source parquet`). A later
+source (PostgreSQL, issue 19) is another class with the same duties: the published tables and
+their columns for `read_model`, `parameters()` (the model's text parameters, e.g. server and
+database) and `partition_m(table)` (the M that loads one table); register it in SOURCES of
+`styringsoverblik.powerbi`. The model rules and the TMDL/PBIR writers do not change.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from styringsoverblik.powerbi.model import (
     Column,
     Model,
     ModelError,
+    Parameter,
     Table,
+    m_text,
     data_type_of,
     relationships_for,
     style_columns,
@@ -88,6 +92,8 @@ BUILD_LOG: dict[str, dict] = {
         },
     },
 }
+
+EXPORT_PARAMETER = "ExportFolder"
 
 PARQUET_TYPES = {
     "INTEGER": "integer",
@@ -224,6 +230,47 @@ class ParquetFolderSource:
     def parquet_path(self, table: str) -> Path:
         return self.build.folder / self.build.tables[table]
 
+    def parameters(self) -> list[Parameter]:
+        return [Parameter(
+            EXPORT_PARAMETER,
+            str(self.build.export_folder),
+            "The folder of the published Parquet sets (dbt var export_path), holding current.json, current and builds/.\n"
+            "On Windows: the share as Windows sees it, e.g. \\\\fileserver\\bi\\styringsoverblik\\exports\\parquet.",
+        )]
+
+    def partition_m(self, table: Table) -> str:
+        return parquet_partition_m(table)
+
+
+def parquet_partition_m(table: Table) -> str:
+    """The M that loads one mart's Parquet file of the published build: the build folder named by
+    the pointer file <ExportFolder>/current.json, else the folder (or symlink) `current`. All
+    through Folder.Contents(ExportFolder), so the one data source is the export folder."""
+    types = ",\n        ".join(f"{{{m_text(column.name)}, {column.m_type}}}" for column in table.columns)
+    names = ", ".join(m_text(column.name) for column in table.columns)
+    return f"""let
+    Root = Folder.Contents({EXPORT_PARAMETER}),
+    Pointer = try Json.Document(Root{{[Name = "current.json"]}}[Content]) otherwise null,
+    BuildFolder =
+        if Pointer <> null then
+            List.Accumulate(
+                List.Select(Text.SplitAny(Pointer[folder], "/\\"), each _ <> ""),
+                Root,
+                (folder, name) => folder{{[Name = name]}}[Content]
+            )
+        else
+            Root{{[Name = "current"]}}[Content],
+    Source = Parquet.Document(BuildFolder{{[Name = {m_text(table.file)}]}}[Content]),
+    Selected = Table.SelectColumns(Source, {{{names}}}, MissingField.Error),
+    Typed = Table.TransformColumnTypes(
+        Selected,
+        {{
+        {types}
+        }}
+    )
+in
+    Typed"""
+
 
 def read_model(source: ParquetFolderSource, manifest: dict) -> Model:
     """The semantic model of the published build, typed and described by the manifest."""
@@ -262,7 +309,7 @@ def read_model(source: ParquetFolderSource, manifest: dict) -> Model:
                 if column.sort_by and not one_to_one(con, source.parquet_path(table.name), column.name, column.sort_by):
                     notes.append(f"{table.name}.{column.name} is not sorted by {column.sort_by}: not one value per label in the data")
                     column.sort_by = None
-    return Model(tables, relationships, source.build.build_id, str(source.build.export_folder), notes)
+    return Model(tables, relationships, source.build.build_id, source.parameters(), source.partition_m, notes)
 
 
 def one_to_one(con: duckdb.DuckDBPyConnection, path: Path, label: str, sort_column: str) -> bool:

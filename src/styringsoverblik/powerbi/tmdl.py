@@ -11,6 +11,7 @@ from the previous one only where the model changed.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from styringsoverblik.powerbi.measures import MEASURE_TABLE, Measure
@@ -21,22 +22,17 @@ from styringsoverblik.powerbi.model import (
     SECURITY_TABLE,
     Model,
     Table,
+    m_text,
     quote,
 )
 
 NAMESPACE = uuid.UUID("6f1c63a4-5d8e-4b8f-9a53-0c9f4d2b7e11")
-PARAMETER = "ExportFolder"
 COMPATIBILITY_LEVEL = 1600
 CULTURE = "da-DK"
 
 
 def lineage(*parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
-
-
-def m_text(value: str) -> str:
-    """An M text literal."""
-    return '"' + value.replace('"', '""') + '"'
 
 
 def description_lines(text: str, indent: str) -> list[str]:
@@ -48,37 +44,7 @@ def indented(expression: str, indent: str) -> list[str]:
     return [f"{indent}{line}" if line.strip() else "" for line in expression.strip("\n").splitlines()]
 
 
-def partition_m(table: Table) -> str:
-    """The M that loads one mart's Parquet file of the published build: the build folder named by
-    the pointer file <ExportFolder>/current.json, else the folder (or symlink) `current`. All
-    through Folder.Contents(ExportFolder), so the one data source is the export folder."""
-    types = ",\n        ".join(f"{{{m_text(column.name)}, {column.m_type}}}" for column in table.columns)
-    names = ", ".join(m_text(column.name) for column in table.columns)
-    return f"""let
-    Root = Folder.Contents({PARAMETER}),
-    Pointer = try Json.Document(Root{{[Name = "current.json"]}}[Content]) otherwise null,
-    BuildFolder =
-        if Pointer <> null then
-            List.Accumulate(
-                List.Select(Text.SplitAny(Pointer[folder], "/\\"), each _ <> ""),
-                Root,
-                (folder, name) => folder{{[Name = name]}}[Content]
-            )
-        else
-            Root{{[Name = "current"]}}[Content],
-    Source = Parquet.Document(BuildFolder{{[Name = {m_text(table.file)}]}}[Content]),
-    Selected = Table.SelectColumns(Source, {{{names}}}, MissingField.Error),
-    Typed = Table.TransformColumnTypes(
-        Selected,
-        {{
-        {types}
-        }}
-    )
-in
-    Typed"""
-
-
-def table_tmdl(table: Table) -> str:
+def table_tmdl(table: Table, partition_m) -> str:
     out: list[str] = []
     out += description_lines(table.description, "")
     out.append(f"table {quote(table.name)}")
@@ -186,17 +152,18 @@ def role_tmdl() -> str:
 
 
 def expressions_tmdl(model: Model) -> str:
-    return "\n".join(
-        [
-            "/// The folder of the published Parquet sets (dbt var export_path): the folder holding current.json,",
-            "/// current and builds/. On Windows: the share, e.g. \\\\server\\share\\styringsoverblik\\exports\\parquet.",
-            f"expression {PARAMETER} = {m_text(model.export_folder)} meta [IsParameterQuery = true, Type = \"Text\", IsParameterQueryRequired = true]",
-            f"\tlineageTag: {lineage('expression', PARAMETER)}",
+    out: list[str] = []
+    for parameter in model.parameters:
+        out += description_lines(parameter.description, "")
+        out += [
+            f"expression {quote(parameter.name)} = {m_text(parameter.value)}"
+            ' meta [IsParameterQuery = true, Type = "Text", IsParameterQueryRequired = true]',
+            f"\tlineageTag: {lineage('expression', parameter.name)}",
             "",
             "\tannotation PBI_ResultType = Text",
             "",
         ]
-    )
+    return "\n".join(out)
 
 
 def database_tmdl() -> str:
@@ -215,7 +182,7 @@ def model_tmdl(model: Model, table_names: list[str], with_role: bool) -> str:
         "",
         f"\tannotation styringsoverblik_build_id = {model.build_id}",
         "",
-        "\tannotation PBI_QueryOrder = " + "[" + ",".join(f'"{name}"' for name in [PARAMETER, *table_names]) + "]",
+        "\tannotation PBI_QueryOrder = " + json.dumps([p.name for p in model.parameters] + table_names, ensure_ascii=False, separators=(",", ":")),
         "",
     ]
     out += [f"ref table {quote(name)}" for name in table_names]
@@ -235,7 +202,7 @@ def files(model: Model, measures: list[Measure]) -> dict[str, str]:
         "relationships.tmdl": relationships_tmdl(model),
     }
     for table in model.tables:
-        out[f"tables/{table.name}.tmdl"] = table_tmdl(table)
+        out[f"tables/{table.name}.tmdl"] = table_tmdl(table, model.partition_m)
     out[f"tables/{MEASURE_TABLE}.tmdl"] = measure_table_tmdl(measures)
     if with_role:
         out[f"roles/{ROLE_NAME}.tmdl"] = role_tmdl()
