@@ -16,7 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-SOURCES = ("parquet",)
+# --source -> the class reading it (styringsoverblik.powerbi.source); issue 19 adds "postgres"
+SOURCES = {"parquet": "ParquetFolderSource"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,23 +29,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--export-folder", type=Path, default=None, help="the export folder (dbt var export_path) instead of --database")
     parser.add_argument("--manifest", type=Path, default=Path("target/manifest.json"), help="dbt's manifest (default target/manifest.json)")
-    parser.add_argument("--source", choices=SOURCES, default="parquet", help="where Power BI loads the marts from (parquet: the export folder)")
+    parser.add_argument("--source", choices=sorted(SOURCES), default="parquet", help="where Power BI loads the marts from (parquet: the export folder)")
 
 
 def run(args: argparse.Namespace) -> int:
     from styringsoverblik.powerbi.model import ModelError
     from styringsoverblik.powerbi.project import project_files, write_project
-    from styringsoverblik.powerbi.source import (
-        ParquetFolderSource,
-        default_database,
-        export_folder_of,
-        load_manifest,
-        read_model,
-    )
+    from styringsoverblik.powerbi import source as sources
+    from styringsoverblik.powerbi.source import default_database, export_folder_of, load_manifest, read_model
 
     try:
         export_folder = args.export_folder or export_folder_of(args.database or default_database())
-        source = ParquetFolderSource(export_folder.resolve())
+        source = getattr(sources, SOURCES[args.source])(export_folder.resolve())
         model = read_model(source, load_manifest(args.manifest))
         files, measure_notes = project_files(model)
         written = write_project(args.out, files)

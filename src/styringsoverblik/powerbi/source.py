@@ -187,23 +187,30 @@ def manifest_models(manifest: dict) -> dict[str, dict]:
 
 
 def single_column_keys(manifest: dict) -> dict[str, str]:
-    """model name -> its one-column key, from a column `unique` test or a one-column primary_key test."""
-    keys: dict[str, str] = {}
-    names = {uid: node["name"] for uid, node in manifest.get("nodes", {}).items() if node.get("resource_type") == "model"}
+    """model name -> its one-column key: the column of a one-column primary_key test, else of a
+    column `unique` test (the one declared first in the model when several are unique)."""
+    models = {uid: node for uid, node in manifest.get("nodes", {}).items() if node.get("resource_type") == "model"}
+    primary: dict[str, set[str]] = {}
+    unique: dict[str, set[str]] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") != "test":
             continue
         metadata = node.get("test_metadata") or {}
-        model = names.get(node.get("attached_node") or "")
+        model = models.get(node.get("attached_node") or "")
         if model is None:
             continue
         kwargs = metadata.get("kwargs") or {}
-        if metadata.get("name") == "unique" and node.get("column_name"):
-            keys.setdefault(model, node["column_name"])
-        elif metadata.get("name") == "primary_key":
-            columns = kwargs.get("columns") or []
-            if len(columns) == 1:
-                keys.setdefault(model, columns[0])
+        if metadata.get("name") == "primary_key" and len(kwargs.get("columns") or []) == 1:
+            primary.setdefault(model["name"], set()).add(kwargs["columns"][0])
+        elif metadata.get("name") == "unique" and node.get("column_name"):
+            unique.setdefault(model["name"], set()).add(node["column_name"])
+    keys: dict[str, str] = {}
+    for model in models.values():
+        order = list(model.get("columns", {}))
+        for candidates in (primary.get(model["name"]), unique.get(model["name"])):
+            if candidates:
+                keys[model["name"]] = min(candidates, key=lambda c: order.index(c) if c in order else len(order))
+                break
     return keys
 
 
