@@ -29,7 +29,7 @@ subjects as (
         'Samlet score' as subject_short_label
     union all
     select
-        'T' || theme_no as subject_code,
+        {{ theme_code('theme_no') }} as subject_code,
         'theme' as benchmark_level,
         theme_no,
         cast(null as integer) as question_no,
