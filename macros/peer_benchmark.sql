@@ -1,15 +1,42 @@
 {#- Benchmark columns of a score against a set of peers (the country, a region, a comparison
     group): `<prefix>_municipalities`, `<prefix>_rank` (1 = highest; ties share a rank; scores are
     compared rounded to 9 decimals, so equal means summed in another order tie), only with
-    with_percentile=true `<prefix>_percentile` (share of the other peers scoring lower, 0-100),
-    then `<prefix>_mean` and `difference_to_<prefix>_mean` (score minus that mean). -#}
-{% macro peer_benchmark(prefix, partition_by, with_percentile=false) -%}
+    with_percentile=true `<prefix>_percentile` (share of the other peers scoring lower, a
+    fraction 0-1), then `<prefix>_mean` and `difference_to_<prefix>_mean` (score minus that mean).
+
+    With suppress=true (disclosure control, regions and comparison groups) the rank, percentile,
+    mean and difference are published only when at least var('min_group_size') OTHER peers have
+    a score (peers - 1 >= min_group_size); otherwise they are NULL, and a last column
+    `is_suppressed` says so. `<prefix>_municipalities` is always published. -#}
+{% macro peer_benchmark(prefix, partition_by, with_percentile=false, suppress=false) -%}
     {%- set peers = 'partition by ' ~ partition_by | join(', ') -%}
-    cast(count(*) over ({{ peers }}) as integer) as {{ prefix }}_municipalities,
-    cast(rank() over ({{ peers }} order by round(score, 9) desc) as integer) as {{ prefix }}_rank,
-    {%- if with_percentile %}
-    100 * percent_rank() over ({{ peers }} order by round(score, 9)) as {{ prefix }}_percentile,
+    {%- set published, unpublished = '', '' -%}
+    {%- if suppress -%}
+        {%- set min_group_size = var('min_group_size') -%}
+        {%- if min_group_size is not number or min_group_size is sameas true or min_group_size is sameas false
+            or min_group_size | int != min_group_size or min_group_size < 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "var min_group_size must be a whole number of at least 0 (the fewest other"
+                ~ " municipalities a published group statistic rests on); got "
+                ~ tojson(min_group_size | string | truncate(40, true, '...'))) }}
+        {%- endif -%}
+        {%- set condition = 'count(*) over (' ~ peers ~ ') - 1 >= ' ~ (min_group_size | int) -%}
+        {%- set published, unpublished = 'case when ' ~ condition ~ ' then ', ' end' -%}
     {%- endif %}
-    avg(score) over ({{ peers }}) as {{ prefix }}_mean,
-    cast(score - avg(score) over ({{ peers }}) as double) as difference_to_{{ prefix }}_mean
+    cast(count(*) over ({{ peers }}) as integer) as {{ prefix }}_municipalities,
+    cast(
+        {{ published }}rank() over ({{ peers }} order by round(score, 9) desc){{ unpublished }} as integer
+    ) as {{ prefix }}_rank,
+    {%- if with_percentile %}
+    cast(
+        {{ published }}percent_rank() over ({{ peers }} order by round(score, 9)){{ unpublished }} as double
+    ) as {{ prefix }}_percentile,
+    {%- endif %}
+    cast({{ published }}avg(score) over ({{ peers }}){{ unpublished }} as double) as {{ prefix }}_mean,
+    cast(
+        {{ published }}score - avg(score) over ({{ peers }}){{ unpublished }} as double
+    ) as difference_to_{{ prefix }}_mean
+    {%- if suppress %},
+    cast(not ({{ condition }}) as boolean) as is_suppressed
+    {%- endif %}
 {%- endmacro %}

@@ -89,12 +89,15 @@ def test_municipality_ranks_and_differences(warehouse):
     for row in rows:
         municipality = row["municipality_code"]
         assert row["national_rank"] == by_score.index(municipality) + 1
-        assert row["national_percentile"] == pytest.approx(100 * (2 - by_score.index(municipality)) / 2)
+        # the share of the two others scoring lower, a fraction 0-1
+        assert row["national_percentile"] == pytest.approx((2 - by_score.index(municipality)) / 2)
         assert row["national_mean"] == pytest.approx(mean, abs=TOL)
         assert row["difference_to_national_mean"] == pytest.approx(totals[municipality] - mean, abs=TOL)
-        # Læsø, Samsø and Ærø lie in three different regions: each is its region's only member
-        assert (row["region_rank"], row["region_municipalities"]) == (1, 1)
-        assert row["region_mean"] == pytest.approx(totals[municipality], abs=TOL)
+        # Læsø, Samsø and Ærø lie in three different regions: each is its region's only member,
+        # with no other municipality behind a region statistic, so those are suppressed
+        assert row["region_municipalities"] == 1
+        assert (row["region_rank"], row["region_mean"], row["difference_to_region_mean"]) == (None, None, None)
+        assert row["is_suppressed"] is True
         assert row["is_imputed"] == (municipality == 825)
 
 

@@ -49,7 +49,7 @@ theme_and_total_level as (
         survey_year,
         municipality_code,
         case when is_total then 'total' else 'theme' end as benchmark_level,
-        case when is_total then 'total' else 'T' || theme_no end as subject_code,
+        case when is_total then 'total' else {{ theme_code('theme_no') }} end as subject_code,
         theme_no,
         cast(null as integer) as question_no,
         score,

@@ -1,7 +1,8 @@
 {#-
     Each municipality's standing per subject within its comparison group of every grouping
     (seeds/reference/comparison_groups.csv; one group per grouping): group size, rank, mean and
-    difference (macro peer_benchmark).
+    difference (macro peer_benchmark), the last three NULL (is_suppressed) unless at least
+    var min_group_size other members of the group have a score for the subject.
 -#}
 with
 
@@ -37,7 +38,7 @@ final as (
             survey_year || '-' || municipality_code || '-' || subject_code || '-' || grouping_code as varchar
         ) as comparison_group_benchmark_key,
         *,
-        {{ peer_benchmark('group', ['survey_year', 'subject_code', 'grouping_code', 'group_code']) }}
+        {{ peer_benchmark('group', ['survey_year', 'subject_code', 'grouping_code', 'group_code'], suppress=true) }}
     from grouped_scores
 
 )

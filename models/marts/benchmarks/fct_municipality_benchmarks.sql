@@ -1,7 +1,9 @@
 {#-
     Each municipality's standing per subject (total, theme, question) and survey year: national
-    rank (1 = highest, ties share), percentile (share of the others scoring lower), mean and
-    difference, and the same within its region (macro peer_benchmark).
+    rank (1 = highest, ties share), percentile (share of the others scoring lower, 0-1), mean and
+    difference, and the same within its region (macro peer_benchmark), the region's rank, mean
+    and difference NULL (is_suppressed) unless at least var min_group_size other municipalities
+    of the region have a score for the subject.
 -#}
 with
 
@@ -41,7 +43,7 @@ final as (
     select
         cast(survey_year || '-' || municipality_code || '-' || subject_code as varchar) as municipality_benchmark_key,
         *,
-        {{ peer_benchmark('region', ['survey_year', 'subject_code', 'region_code']) }}
+        {{ peer_benchmark('region', ['survey_year', 'subject_code', 'region_code'], suppress=true) }}
     from with_region
 
 )

@@ -39,6 +39,7 @@ final as (
         questions.question_code,
         questions.theme_no,
         questions.question_text,
+        questions.question_short_label,
         questions.scoring_rule,
         item_counts.sub_question_count,
         questions.recommendation_text,

@@ -13,6 +13,7 @@ final as (
         theme_no,
         {{ question_code('question_no') }} as question_code,
         question_text,
+        question_short_label,
         scoring_rule,
         is_free_text,
         recommendation_text,
