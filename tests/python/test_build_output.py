@@ -54,3 +54,23 @@ def test_a_failed_strict_build_lists_each_row_once_whole_then_the_count(publishe
     assert "Runtime Error in model fct_response_rows" in run.output
     (attempt,) = query(workdir / "warehouse.duckdb", "select status, reason from ops.build_runs order by started_at desc limit 1")
     assert attempt == {"status": "failed", "reason": f"1 node(s) failed (fct_response_rows): {GATE_LINE}"}
+
+
+def test_the_build_log_reason_is_the_failed_nodes_one_line_without_dbts_frame():
+    """judge() on dbt's results as the on-run-end hook receives them (message text as dbt 1.11
+    gives it for the gate's post-hook and for a failing data test)."""
+    from styringsoverblik.publish import BuildContext, judge
+
+    gate = (
+        "Runtime Error in model fct_response_rows (models/marts/quality/fct_response_rows.sql)\n"
+        f"  Invalid Input Error: {GATE_LINE}\n  \n  compiled code at /tmp/t/target/run/x.sql"
+    )
+    context = BuildContext(
+        invocation_id="b", command="build", project_dir=".",
+        results=[
+            {"unique_id": "model.styringsoverblik.fct_response_rows", "status": "error", "message": gate},
+            {"unique_id": "test.styringsoverblik.not_null_x.1a", "status": "fail", "message": "Got 3 results, configured to fail if != 0"},
+        ],
+    )
+    outcome = judge(context, audit_only=False)
+    assert (outcome.status, outcome.reason) == ("failed", f"2 node(s) failed (fct_response_rows, not_null_x): {GATE_LINE}")
