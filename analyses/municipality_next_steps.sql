@@ -50,7 +50,7 @@ final as (
     left join questions on top_gaps.question_no = questions.question_no
     where
         standing.benchmark_level = 'total'
-        and standing.municipality_code = {{ var('municipality_code', 101) }}
+        and standing.municipality_code = {{ setting('municipality_code') }}
 
 )
 

@@ -4,6 +4,8 @@
     styringsoverblik.loader, through the dbt-duckdb plugin). Other commands load nothing.
 -#}
 {% macro begin_build() %}
+    {#- every var checked, also while dbt parses the project (check_settings) -#}
+    {% do check_settings() %}
     {% if execute and target.name != 'lint' and flags.WHICH in ['run', 'build'] %}
         {% set message = run_query(
             "select styringsoverblik_begin_build(" ~ sql_string_literal(build_context()) ~ ")"

@@ -33,13 +33,13 @@
         'mart_tests': mart_tests,
         'results': outcomes,
         'vars': {
-            'raw_responses_path': var('raw_responses_path'),
-            'extra_survey_rounds': var('extra_survey_rounds'),
-            'xlsx_sheet': var('xlsx_sheet'),
-            'q17_neutral_scope': var('q17_neutral_scope'),
-            'strict': var('strict'),
-            'export_path': var('export_path'),
-            'export_keep_builds': var('export_keep_builds'),
+            'raw_responses_path': setting('raw_responses_path'),
+            'extra_survey_rounds': setting('extra_survey_rounds'),
+            'xlsx_sheet': setting('xlsx_sheet'),
+            'q17_neutral_scope': setting('q17_neutral_scope'),
+            'strict': setting('strict'),
+            'export_path': setting('export_path'),
+            'export_keep_builds': setting('export_keep_builds'),
         },
     } -%}
     {{ return(tojson(context)) }}

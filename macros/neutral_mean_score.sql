@@ -5,10 +5,7 @@
     Scope (dbt var q17_neutral_scope): 'all' (default, the note's rule: all other questions over
     all themes) or 'theme' (only the other questions of the same theme). -#}
 {% macro neutral_mean_score(direct_score) -%}
-    {%- set scope = var('q17_neutral_scope', 'all') -%}
-    {%- if scope not in ('all', 'theme') -%}
-        {{ exceptions.raise_compiler_error("var q17_neutral_scope must be 'all' or 'theme', got '" ~ scope ~ "'") }}
-    {%- endif -%}
+    {%- set scope = setting('q17_neutral_scope') -%}
     avg({{ direct_score }}) over (
         partition by survey_year, municipality_code{% if scope == 'theme' %}, theme_no{% endif %}
     )

@@ -5,21 +5,14 @@
     fraction 0-1), then `<prefix>_mean` and `difference_to_<prefix>_mean` (score minus that mean).
 
     With suppress=true (disclosure control, regions and comparison groups) the rank, percentile,
-    mean and difference are published only when at least var('min_group_size') OTHER peers have
+    mean and difference are published only when at least the var min_group_size OTHER peers have
     a score (peers - 1 >= min_group_size); otherwise they are NULL, and a last column
     `is_suppressed` says so. `<prefix>_municipalities` is always published. -#}
 {% macro peer_benchmark(prefix, partition_by, with_percentile=false, suppress=false) -%}
     {%- set peers = 'partition by ' ~ partition_by | join(', ') -%}
     {%- set published, unpublished = '', '' -%}
     {%- if suppress -%}
-        {%- set min_group_size = var('min_group_size') -%}
-        {%- if min_group_size is not number or min_group_size is sameas true or min_group_size is sameas false
-            or min_group_size | int != min_group_size or min_group_size < 0 -%}
-            {{ exceptions.raise_compiler_error(
-                "var min_group_size must be a whole number of at least 0 (the fewest other"
-                ~ " municipalities a published group statistic rests on); got "
-                ~ tojson(min_group_size | string | truncate(40, true, '...'))) }}
-        {%- endif -%}
+        {%- set min_group_size = setting('min_group_size') -%}
         {%- set condition = 'count(*) over (' ~ peers ~ ') - 1 >= ' ~ (min_group_size | int) -%}
         {%- set published, unpublished = 'case when ' ~ condition ~ ' then ', ' end' -%}
     {%- endif %}

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,7 @@ from pathlib import Path
 
 import duckdb
 
-from styringsoverblik import q12
+from styringsoverblik import q12, settings
 from styringsoverblik.loader import LoadError, load_responses, sql_literal
 
 AUDIT_SCHEMA = "marts_audit"
@@ -153,8 +154,12 @@ class BuildContext:
 
     @classmethod
     def from_json(cls, text: str) -> "BuildContext":
+        """The hooks' context; its vars checked and typed (styringsoverblik.settings), so the build
+        log records only values that were in force."""
         data = json.loads(text)
-        return cls(**{key: value for key, value in data.items() if key in cls.__dataclass_fields__})
+        context = cls(**{key: value for key, value in data.items() if key in cls.__dataclass_fields__})
+        context.vars = settings.check(context.vars, context.root)
+        return context
 
     @property
     def root(self) -> Path:
@@ -175,7 +180,7 @@ class BuildContext:
         return (path if path.is_absolute() else self.root / path).resolve()
 
     def keep_builds(self) -> int:
-        return max(1, int(self.vars.get("export_keep_builds") or 3))
+        return self.vars["export_keep_builds"]  # checked: an integer >= 1
 
 
 def project_version(root: Path) -> str:
@@ -217,10 +222,10 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
             utc_now(),
             context.dbt_version,
             project_version(context.root),
-            bool(variables.get("strict", True)),
-            str(variables.get("q17_neutral_scope", "")),
+            variables["strict"],  # checked values (settings.check): what is in force
+            variables["q17_neutral_scope"],
             None,  # the declared rounds, recorded once the build has read them (record_counts)
-            str(variables.get("raw_responses_path", "")),
+            variables["raw_responses_path"],
             f"{len(set(context.selected) & set(context.marts))} of {len(context.marts)} marts selected",
         ],
     )
@@ -270,7 +275,7 @@ def judge(context: BuildContext, audit_only: bool) -> Outcome:
     if failed:
         names = ", ".join(node_name(r["unique_id"]) for r in failed[:5])
         more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-        first = " ".join((failed[0].get("message") or "").split())
+        first = failure_message(failed[0].get("message") or "")
         detail = f": {first[:500]}" if first else ""
         return Outcome("failed", f"{len(failed)} node(s) failed ({names}{more}){detail}")
     if not audit_only:
@@ -290,6 +295,19 @@ def judge(context: BuildContext, audit_only: bool) -> Outcome:
             "a build is published only when all of them pass",
         )
     return Outcome("published", "every mart built and every data test on the marts passed")
+
+
+# dbt's frame around a node's error ("Runtime Error in model x (models/x.sql)", "compiled code at
+# target/...") and the class DuckDB gives an error() raised in SQL (the strict gate's): the reason
+# names the node already.
+DBT_ERROR_FRAME = re.compile(r"^(?:(?:Runtime|Database|Compilation) Error in \w+ \S+ \([^)]*\) )?(?:Invalid Input Error: )?")
+
+
+def failure_message(message: str) -> str:
+    """A failed node's message on one line, without dbt's frame around it (DBT_ERROR_FRAME)."""
+    text = " ".join(message.split())
+    text = re.split(r"\s*compiled code at \S+", text)[0]
+    return DBT_ERROR_FRAME.sub("", text)
 
 
 def node_name(unique_id: str) -> str:
@@ -394,11 +412,13 @@ def record_counts(con: duckdb.DuckDBPyConnection, build_id: str, context: BuildC
     con.execute("drop table build_rejects")
     if not blocking and not duplicates:
         return ""
-    lines = [f"{blocking} raw response row(s) rejected, {duplicates} exact repeat(s) counted once:"]
+    # each row once, whole, then the count (the strict gate's error only counts them)
+    lines = ["Rejected raw response rows (file:line [reason] message):"]
     lines += [f"  {text}" for (text,) in listed]
     if blocking + duplicates > REJECTS_LISTED:
         more = blocking + duplicates - REJECTS_LISTED
         lines.append(f"  ... and {more} more: select * from intermediate.int_responses_classified where row_status = 'rejected'")
+    lines.append(f"{blocking} raw response row(s) rejected, {duplicates} exact repeat(s) counted once")
     return "\n".join(lines)
 
 

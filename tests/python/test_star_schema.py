@@ -24,9 +24,8 @@ from __future__ import annotations
 import csv
 
 import pytest
-import yaml
 
-from conftest import FIXTURES, PROJECT_ROOT, build, query, run_dbt
+from conftest import FIXTURES, PROJECT_ROOT, build, query
 
 TOL = 1e-9
 FIXTURE = FIXTURES / "star_schema" / "few_respondents.csv"
@@ -224,13 +223,3 @@ def test_a_lone_respondent_is_suppressed_but_ranked_nationally(few):
     assert row["national_percentile"] == 0.0  # no other municipality scores lower
     assert (row["region_municipalities"], row["is_suppressed"], row["region_mean"]) == (1, True, None)
 
-
-@pytest.mark.parametrize("value", ["-1", "'3'", "true"])
-def test_min_group_size_must_be_a_whole_number(tmp_path, value):
-    run = run_dbt(
-        "compile --select fct_municipality_benchmarks",
-        tmp_path / "warehouse.duckdb",
-        {"min_group_size": yaml.safe_load(value), "export_path": str(tmp_path / "exports")},
-    )
-    assert run.returncode != 0
-    assert "var min_group_size must be a whole number of at least 0" in run.output

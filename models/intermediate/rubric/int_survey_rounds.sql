@@ -3,8 +3,8 @@
     seeds/reference/survey_rounds.csv, plus any ranges of the var extra_survey_rounds
     ({from_year, to_year, rubric_version}, or a list of them) that reuse a version.
 -#}
-{%- set extra_rounds = var('extra_survey_rounds') or [] -%}
-{%- if extra_rounds is mapping -%}{%- set extra_rounds = [extra_rounds] -%}{%- endif -%}
+{#- checked: integers, from_year <= to_year (macros/setting_rules.sql) -#}
+{%- set extra_rounds = setting('extra_survey_rounds') -%}
 with
 
 seeded_rounds as (
@@ -25,10 +25,10 @@ declared_rounds as (
         union all
         select
             cast(range as integer) as survey_year,
-            {{ extra.rubric_version | int }} as rubric_version,
+            {{ extra.rubric_version }} as rubric_version,
             'Round ' || range as round_name,
             'var extra_survey_rounds' as declared_in
-        from range({{ extra.from_year | int }}, {{ extra.to_year | int }} + 1)
+        from range({{ extra.from_year }}, {{ extra.to_year }} + 1)
     {%- endfor %}
 
 ),

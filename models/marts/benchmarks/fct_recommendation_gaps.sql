@@ -63,7 +63,7 @@ imputed_rises as (
 
     select
         *,
-        {% if var('q17_neutral_scope', 'all') == 'theme' %}
+        {% if setting('q17_neutral_scope') == 'theme' %}
             points_missing / direct_questions_theme as imputed_question_rise,
             imputed_questions_theme as imputed_questions_rising
         {% else %}
