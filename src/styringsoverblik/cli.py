@@ -14,6 +14,7 @@ import sys
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "builds": ("styringsoverblik.publish", "show the build log: published and failed builds"),
+    "check": ("styringsoverblik.check", "check response files before a build; write a Danish problem list"),
     "report": ("styringsoverblik.report", "write the static HTML report per municipality"),
     "template": ("styringsoverblik.template", "write the Excel response template (wide layout)"),
 }
