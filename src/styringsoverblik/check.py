@@ -361,9 +361,10 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[str], project: Pa
         if path in seen:
             continue
         seen.add(path)
+        if not path.is_file():
+            unreadable.append(unreadable_problem(name, "", "Filen findes ikke."))
+            continue
         try:
-            if not path.is_file():
-                raise loader.LoadError(f"Response file '{name}' does not exist or is not a file")
             loader.load_responses(con, glob.escape(str(path)), project, sheet=sheet)
         except (loader.LoadError, duckdb.Error, OSError, ValueError) as error:
             unreadable.append(unreadable_problem(name, str(error).replace(str(path), name)))
@@ -382,11 +383,11 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[str], project: Pa
     return loaded, unreadable
 
 
-def unreadable_problem(name: str, detail: str) -> Problem:
+def unreadable_problem(name: str, detail: str, message: str = "") -> Problem:
     return Problem(
         file=name,
         kind=UNREADABLE_KIND,
-        message=f"Filen kan ikke indlæses, så ingen af dens svar er kontrolleret. Teknisk besked: {detail}",
+        message=message or f"Filen kan ikke indlæses, så ingen af dens svar er kontrolleret. Teknisk besked: {detail}",
         suggestion=("Gem filen igen som Excel-projektmappe (.xlsx), fx i skabelonen fra »styringsoverblik template«, "
                     "eller som CSV UTF-8, og kør kontrollen igen."),
         blocking=True,
