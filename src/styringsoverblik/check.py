@@ -33,21 +33,21 @@ import duckdb
 
 # the columns of the problem list, in order (Danish: a caseworker reads them)
 COLUMNS = (
-    ("file", "Fil", 28),
-    ("sheet", "Ark", 14),
-    ("cell", "Celle", 8),
-    ("line", "Linje", 7),
-    ("column", "Kolonne", 26),
-    ("municipality", "Kommune", 18),
+    ("file", "Fil", 24),
+    ("sheet", "Ark", 10),
+    ("cell", "Celle", 7),
+    ("line", "Linje", 6),
+    ("column", "Kolonne", 20),
+    ("municipality", "Kommune", 16),
     ("question", "Spørgsmål", 10),
-    ("item", "Delspørgsmål", 22),
-    ("value", "Værdi (som skrevet)", 28),
-    ("kind", "Problemtype", 22),
-    ("message", "Problem", 60),
-    ("suggestion", "Forslag", 60),
+    ("item", "Delspørgsmål", 14),
+    ("value", "Værdi (som skrevet)", 20),
+    ("kind", "Problemtype", 18),
+    ("message", "Problem", 50),
+    ("suggestion", "Forslag", 44),
     ("blocking", "Blokerer", 9),
-    ("rows", "Antal svar", 9),
-    ("row_id", "Række-id i opbygningen", 30),
+    ("rows", "Antal svar", 7),
+    ("row_id", "Række-id i opbygningen", 24),
 )
 CREATOR = "styringsoverblik check"
 UNREADABLE_KIND = "Filen kan ikke læses"
@@ -222,18 +222,22 @@ def suggestion(row: dict, ref: Reference) -> str:
         is_grid = bool(cell) and cell[0][1] == "checkbox_grid"
         value = (row.get("raw_answer") or "").strip()
         near = closest(value, labels)
-        listing = (f"Afkrydsningsfelterne er {quoted(labels, 'og')}." if is_grid
-                   else f"Svarmulighederne er {numbered(labels)}; skriv teksten eller nummeret.")
+        if near and is_grid:
+            return f"Mente du: {quoted(near)}?"
         if near:
-            return f"Mente du: {quoted(near)}? {listing}"
-        if value.isdigit() and not is_grid:
+            numbers = [str(labels.index(label) + 1) for label in near]
+            return f"Mente du: {quoted(near)} (nummer {' eller '.join(numbers)})?"
+        if is_grid:
+            return f"Skriv et af afkrydsningsfelterne: {quoted(labels, 'eller')}."
+        listing = f"Skriv svarmuligheden eller dens nummer: {numbered(labels)}."
+        if value.isdigit():
             return f"Nummeret {value} findes ikke; brug et nummer fra 1 til {len(labels)}. {listing}"
-        return f"Vælg en af svarmulighederne. {listing}"
+        return listing
     if reason in ("unknown_item", "item_missing"):
         labels = ref.items.get((version, q), [])
         listing = f"Delspørgsmålene til spørgsmål {q} er {quoted(labels, 'og')}."
         near = closest(row.get("raw_item") or "", labels) if reason == "unknown_item" else []
-        return f"Mente du: {quoted(near)}? {listing}" if near else f"Angiv et af delspørgsmålene. {listing}"
+        return f"Mente du: {quoted(near)}?" if near else f"Angiv et af delspørgsmålene. {listing}"
     if reason == "item_not_expected":
         return f"Lad delspørgsmålet (item) være tomt: spørgsmål {q} har ingen delspørgsmål."
     if reason == "unknown_municipality":
@@ -564,15 +568,22 @@ def write_xlsx(path: Path, problems: Sequence[Problem]) -> None:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE4EE")
         cell.alignment = Alignment(vertical="top", wrap_text=True)
-    wrapped = {"message", "suggestion", "value", "item", "column", "row_id"}
+    wrapped = {"message", "suggestion", "value", "item", "column", "row_id", "file", "municipality", "kind"}
+    sheet.row_dimensions[1].height = 30
     for problem in problems:
         sheet.append(problem.values())
-        for (name, _, _), cell in zip(COLUMNS, sheet[sheet.max_row]):
+        lines = 1
+        for (name, _, width), cell in zip(COLUMNS, sheet[sheet.max_row]):
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # a text from a file is never a formula
-            cell.alignment = Alignment(vertical="top", wrap_text=name in wrapped)
+            centred = "center" if name in ("cell", "line", "question", "blocking", "rows") else None
+            cell.alignment = Alignment(vertical="top", horizontal=centred, wrap_text=name in wrapped)
             if name == "blocking" and problem.blocking:
                 cell.font = Font(bold=True, color="9C0006")
+            if name in wrapped and isinstance(cell.value, str):
+                lines = max(lines, -(-len(cell.value) // max(1, int(width * 0.95))))
+        # Excel and LibreOffice do not size rows to wrapped text on opening a file: set it
+        sheet.row_dimensions[sheet.max_row].height = min(409, 15 * lines + 2)
     for index, (_, _, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
@@ -589,6 +600,9 @@ def write_problems(path: Path, problems: Sequence[Problem]) -> None:
     """Write the list next to its final name, then move it into place (never half a file)."""
     handle, temp = tempfile.mkstemp(prefix=".problemer-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; the list is an ordinary file
     try:
         (write_csv if path.suffix.lower() == ".csv" else write_xlsx)(Path(temp), problems)
         os.replace(temp, path)

@@ -168,6 +168,7 @@ SOURCE_COLUMNS = {
     "fct_q12_codings": ("q12_coding_key", "source_file", "source_line_number", "answer_text", "decided_by",
                         "decision_detail"),
     "fct_response_rows": ("response_row_id", "source_file", "source_line_number", "source_format", "source_column",
+                          "source_cell",
                           "raw_municipality_code", "raw_survey_year", "raw_question_no", "raw_item", "raw_answer",
                           "answer_decided_by", "q12_coding_rule", "q12_override_key"),
 }
