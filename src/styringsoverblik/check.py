@@ -170,6 +170,17 @@ def danish_list(values: Sequence[str]) -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " og " + values[-1]
 
 
+def year_ranges(years: Sequence[int]) -> list[str]:
+    """[2023, 2024, 2025, 2027] -> ['2023-2025', '2027']."""
+    ranges: list[list[int]] = []
+    for year in sorted(years):
+        if ranges and year == ranges[-1][1] + 1:
+            ranges[-1][1] = year
+        else:
+            ranges.append([year, year])
+    return [str(a) if a == b else f"{a}-{b}" for a, b in ranges]
+
+
 @dataclass
 class Reference:
     """What the suggestions name, read from the scratch build (seeds and rubric cells)."""
@@ -245,7 +256,7 @@ def suggestion(row: dict, ref: Reference) -> str:
     if reason == "survey_year_not_configured":
         if len(ref.years) == 1:
             return f"Kontrollér årstallet; runden {ref.years[0]} er den eneste, der er oprettet."
-        return f"Kontrollér årstallet; de oprettede runder er {danish_list([str(y) for y in ref.years])}."
+        return f"Kontrollér årstallet; de oprettede runder er {danish_list(year_ranges(ref.years))}."
     if reason == "unknown_question":
         first, last = ref.questions.get(version, (1, 47)) if version is not None else (1, 47)
         return f"Kontrollér spørgsmålsnummeret; undersøgelsen har spørgsmål {first}-{last}."
@@ -676,7 +687,8 @@ def execute(args: argparse.Namespace) -> tuple[int, CheckResult | None]:
             return 2, None
     try:
         project = find_project(args.project_dir)
-        result = check_files(args.files, project, sheet=args.sheet, variables=variables)
+        sheet = args.sheet or str(variables.get("xlsx_sheet") or "") or None
+        result = check_files(args.files, project, sheet=sheet, variables=variables)
     except CheckError as error:
         print(f"Fejl: {error}", file=sys.stderr)
         return 2, None

@@ -329,3 +329,25 @@ def test_edit_distance_and_closest_labels():
     assert check.closest("ja,  VED alle sagr ", options) == ["Ja, ved alle sager"]  # normalised first
     assert check.closest("Måske", options) == []
     assert check.closest("§ 10", ["§ 95", "§ 107", "§ 108"]) == ["§ 107", "§ 108"]
+
+
+def test_danish_lists_and_year_ranges():
+    assert check.year_ranges([2023, 2024, 2025, 2027]) == ["2023-2025", "2027"]
+    assert check.danish_list(["2023-2025", "2027"]) == "2023-2025 og 2027"
+    assert check.quoted(["A", "B", "C"]) == "»A«, »B« eller »C«"
+    assert check.numbered(["Ja", "Nej"]) == "1 = »Ja«, 2 = »Nej«"
+
+
+def test_a_value_that_looks_like_a_formula_stays_text(tmp_path):
+    problem = check.Problem(file="a.xlsx", value="=HYPERLINK(\"http://x\",\"klik\")", message="m", kind="k")
+    out = tmp_path / "p.xlsx"
+    check.write_problems(out, [problem])
+    cell = load_workbook(out)["Problemer"]["I2"]
+    assert (cell.value, cell.data_type) == (problem.value, "s")
+    out_csv = tmp_path / "p.csv"
+    check.write_problems(out_csv, [problem])
+    with out_csv.open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle, delimiter=";"))[1][8] == "'" + problem.value
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not mkstemp's private one
