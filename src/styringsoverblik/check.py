@@ -633,9 +633,10 @@ def safe(text: object, limit: int = 200) -> str:
 
 def summary(result: CheckResult, out: Path) -> str:
     loaded_rows = len(result.rows)
+    files, problems = len(result.files), len(result.problems)
     lines = [
-        f"Kontrol af {len(result.files)} fil(er): {loaded_rows} svar læst, {len(result.problems)} problem(er), "
-        f"heraf {result.blocking} blokerende."
+        f"Kontrol af {files} {'fil' if files == 1 else 'filer'}: {loaded_rows} svar læst, {problems} "
+        f"{'problem' if problems == 1 else 'problemer'}, heraf {result.blocking} blokerende."
     ]
     kinds = Counter((p.kind, p.blocking) for p in result.problems)
     for (kind, blocking), count in sorted(kinds.items(), key=lambda item: (not item[0][1], -item[1], item[0][0])):

@@ -125,7 +125,7 @@ def find(rows: list[dict], **wanted) -> dict:
 
 def test_exit_code_and_danish_summary(checked):
     assert checked.code == 1
-    assert checked.printed.startswith("Kontrol af 3 fil(er): 20 svar læst, 13 problem(er), heraf 12 blokerende.")
+    assert checked.printed.startswith("Kontrol af 3 filer: 20 svar læst, 13 problemer, heraf 12 blokerende.")
     assert "  Ukendt svar: 4\n" in checked.printed
     assert "  Ukendt kommunekode: 3\n" in checked.printed
     assert "  Årstal uden runde: 3\n" in checked.printed
