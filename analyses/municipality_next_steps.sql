@@ -1,5 +1,6 @@
 -- Where a municipality stands and what to do next: its total beside the country and its
--- region, and the five recommendations whose fulfilment would raise its total the most.
+-- region, and the five recommendations whose fulfilment would raise its total the most (with
+-- every gap tied with them at the published precision: gain_rank <= 5, in display_order).
 -- Compile with: dbt compile --select municipality_next_steps --vars '{municipality_code: 101}'
 -- and run the SQL in target/compiled/... against the warehouse (read-only).
 
@@ -35,10 +36,13 @@ final as (
         standing.national_mean,
         standing.region_mean,
         top_gaps.gain_rank,
+        top_gaps.display_order,
+        top_gaps.tied_count,
         questions.question_code,
         questions.question_text,
         top_gaps.score as question_score,
         top_gaps.total_gain,
+        top_gaps.total_gain_rounded,
         top_gaps.recommendation_text,
         top_gaps.recommendation_source
     from benchmarks as standing

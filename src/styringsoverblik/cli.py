@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "builds": ("styringsoverblik.publish", "show the build log: published and failed builds"),
     "powerbi": ("styringsoverblik.powerbi", "write a Power BI Project (PBIP) over the published marts"),
+    "check": ("styringsoverblik.check", "check response files before a build; write a Danish problem list"),
     "report": ("styringsoverblik.report", "write the static HTML report per municipality"),
     "template": ("styringsoverblik.template", "write the Excel response template (wide layout)"),
 }

@@ -9,7 +9,8 @@ to the warehouse. Each file's format is detected from its name and header:
 - WIDE CSV (header ``municipality_code,survey_year,Q1,…``, one row per municipality and survey
   round, one column per answer cell) and WIDE ``.xlsx``/``.xlsm`` workbooks (the first sheet,
   or the sheet named by ``sheet``): read by :mod:`styringsoverblik.wide` against the rubric
-  seeds, every answered cell becoming one long row (``source_column`` = its column header).
+  seeds, every answered cell becoming one long row (``source_column`` = its column header,
+  ``source_cell`` = its A1 address in a workbook).
 
 Long and wide files may be mixed in one glob. Python inspects each file first (encoding,
 delimiter, header) so that a bad file stops the build with a message that names the path, the
@@ -70,6 +71,7 @@ RAW_SCHEMA = pa.schema(
         ("source_delimiter", pa.string()),
         *((name, pa.string()) for name in REQUIRED_COLUMNS),
         ("checkbox_value", pa.string()),
+        ("source_cell", pa.string()),
     ]
 )
 RAW_COLUMNS = tuple(RAW_SCHEMA.names)
@@ -368,7 +370,8 @@ class CsvFile:
             '{self.encoding}' as source_encoding,
             '{self.delimiter}' as source_delimiter,
             {", ".join(f"{prefix}{name}" for name in REQUIRED_COLUMNS)},
-            cast(null as varchar) as checkbox_value
+            cast(null as varchar) as checkbox_value,
+            cast(null as varchar) as source_cell
         """
 
 
@@ -398,7 +401,7 @@ class WideFile:
             "source_delimiter": self.delimiter,
         }
         columns = {name: [value] * len(rows) for name, value in constant.items()}
-        for name in ("source_line_number", "source_column", *REQUIRED_COLUMNS):
+        for name in ("source_line_number", "source_column", "source_cell", *REQUIRED_COLUMNS):
             columns[name] = [getattr(row, name) for row in rows]
         columns["checkbox_value"] = [row.answer if row.checkbox_value_invalid else None for row in rows]
         return pa.Table.from_pydict({name: columns[name] for name in RAW_COLUMNS}, schema=RAW_SCHEMA)

@@ -478,6 +478,9 @@ class WideRow:
     item: str  # canonical item label (the group for checkbox questions); '' for `main`
     answer: str
     checkbox_value_invalid: bool = False
+    # workbooks: the cell's A1 address (``C3``), None for CSV; where the cell is, not what it
+    # says (line and column already name it), so rows compare without it
+    source_cell: str | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -519,8 +522,17 @@ def _is_description_row(values: Sequence[str], header: WideHeader) -> bool:
     return code.strip().lower().startswith(DESCRIPTION_ROW_MARKER.lower())
 
 
+def cell_address(index: int, row: int) -> str:
+    """The Excel A1 address of a 0-based column index and a 1-based row: (2, 3) -> ``C3``."""
+    letters, n = "", index + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
 def _long_rows(records: Iterable[tuple[int, list[str]]], header: WideHeader, source: str,
-               row_word: str, column_ref) -> list[WideRow]:
+               row_word: str, column_ref, address=None) -> list[WideRow]:
     out: list[WideRow] = []
     first = True
     for line, values in records:
@@ -555,7 +567,7 @@ def _long_rows(records: Iterable[tuple[int, list[str]]], header: WideHeader, sou
                     continue
                 answer, invalid = value, False
             out.append(WideRow(line, cell.header, municipality, year, str(cell.question_no),
-                               cell.item_label, answer, invalid))
+                               cell.item_label, answer, invalid, address(cell.index, line) if address else None))
     return out
 
 
@@ -684,7 +696,7 @@ def read_wide_xlsx(path: str | Path, rubric: Rubric, sheet: str | None = None) -
             (number, [_cell_text(v) for v in values])
             for number, values in enumerate(rows, start=2)
         )
-        return _long_rows(records, header, source, "row", _column_letter)
+        return _long_rows(records, header, source, "row", _column_letter, cell_address)
     finally:
         workbook.close()
 

@@ -181,6 +181,7 @@ WIDE_FIXTURE = WIDE / "checkbox_values_and_line_numbers.csv"
 RAW_COLUMNS = [
     "source_file", "source_line_number", "source_line_span", "source_format", "source_column", "source_encoding",
     "source_delimiter", "municipality_code", "survey_year", "question_no", "item", "answer", "checkbox_value",
+    "source_cell",
 ]
 CELL_COLUMNS = "source_line_number, source_column, municipality_code, survey_year, question_no, item, answer, checkbox_value"
 

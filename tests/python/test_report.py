@@ -265,7 +265,7 @@ def test_recommendation_gaps_by_gain_rank(municipality_page, published_db, site,
     gains = sql(
         published_db,
         """select question_no, total_gain from marts.fct_recommendation_gaps
-           where survey_year = ? and municipality_code = ? order by gain_rank limit 5""",
+           where survey_year = ? and municipality_code = ? order by display_order limit 5""",
         [site["year"], showcase],
     )
     items = municipality_page.page.locator("ol.gaps > li")

@@ -3,7 +3,10 @@
     rows + rejected rows. A rejected row carries the first reason that applies (in the
     check_order of seeds/reference/reject_reasons.csv) and a sentence built from the reason's
     message template: {value} the offending value, {cell} the cell (`Q04 item "§ 107"`),
-    {expected} what was expected, {municipality} and {year}.
+    {expected} what was expected, {municipality} and {year}; and, filled by the same macro from
+    the reason's Danish template, a sentence for the caseworker (reject_message_da) with
+    {cell_da} (`spørgsmål 4, delspørgsmål »§ 107«`) and {expected_da} (the options and their
+    numbers in Danish).
 
     Cell checks: a single-choice cell (municipality, year, question, item) takes one answer;
     a Q34 box is one (item, option) pair. Repeats of the same answer are harmless duplicates;
@@ -31,6 +34,7 @@ row_checks as not materialized (
     select
         *,
         question_code || coalesce(' item "' || item_label || '"', '') as cell_description,
+        'spørgsmål ' || question_no || coalesce(', delspørgsmål »' || item_label || '«', '') as cell_description_da,
         -- the cell a row answers; a Q34 box is its (item, option) pair
         struct_pack(
             survey_year,
@@ -135,7 +139,15 @@ message_parts as (
                     else ''
                 end
             when 'duplicate_answer' then cell_checks.cell_first_row
-        end as reject_expected
+        end as reject_expected,
+        case
+            when cell_checks.reject_reason = 'unknown_answer'
+                then cell_checks.item_option_labels || case
+                    when cell_checks.scoring_rule != 'checkbox_grid'
+                        then ' (eller deres numre 1-' || cell_checks.item_option_count || ')'
+                    else ''
+                end
+        end as reject_expected_da
     from cell_checks
 
 ),
@@ -148,6 +160,7 @@ final as (
         message_parts.source_line_number,
         message_parts.source_format,
         message_parts.source_column,
+        message_parts.source_cell,
         message_parts.raw_municipality_code,
         message_parts.raw_survey_year,
         message_parts.raw_question_no,
@@ -177,13 +190,22 @@ final as (
         case when message_parts.reject_reason is null then 'valid' else 'rejected' end as row_status,
         message_parts.reject_reason,
         coalesce(reasons.is_blocking, false) as is_blocking,
+        -- {value} (text from the file) is filled last, so a placeholder written in it stays text
         {{ fill_message_template('reasons.message_template', {
-            'value': 'message_parts.reject_value',
             'cell': 'message_parts.cell_description',
             'expected': 'message_parts.reject_expected',
             'municipality': 'message_parts.municipality_code',
             'year': 'message_parts.survey_year',
-        }) }} as reject_message
+            'value': 'message_parts.reject_value',
+        }) }} as reject_message,
+        {{ fill_message_template('reasons.message_template_da', {
+            'cell_da': 'message_parts.cell_description_da',
+            'expected_da': 'message_parts.reject_expected_da',
+            'expected': 'message_parts.reject_expected',
+            'municipality': 'message_parts.municipality_code',
+            'year': 'message_parts.survey_year',
+            'value': 'message_parts.reject_value',
+        }) }} as reject_message_da
     from message_parts
     left join reasons on message_parts.reject_reason = reasons.reason_code
 

@@ -361,6 +361,7 @@ final as (
         option_decided.source_line_number,
         option_decided.source_format,
         option_decided.source_column,
+        option_decided.source_cell,
         option_decided.raw_municipality_code,
         option_decided.raw_survey_year,
         option_decided.raw_question_no,

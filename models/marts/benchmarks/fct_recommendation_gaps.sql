@@ -1,10 +1,4 @@
 {#-
-    The recommendations a municipality does not meet (question score below 100, imputed and
-    unanswered questions left out), with the points missing and what following the
-    recommendation would add to the theme and the total score, largest gain first. A gain
-    includes the rise of Q17's neutral mean, which is the mean of the other questions.
--#}
-{#-
     Where a municipality does not (fully) meet a recommendation: every question it answered with
     a score below 100, the points missing, and how much its theme score and total would rise if
     that question reached 100 (all else unchanged).
@@ -16,6 +10,12 @@
     scope (all questions, or the theme with q17_neutral_scope = theme); the gains include that.
     Imputed questions themselves are not gaps: the municipality answered that the question does
     not apply. Unanswered questions (no score) are not gaps either.
+
+    Ranking: gains equal to the published precision (the total gain rounded to one decimal, as
+    the report prints it) share a rank (rank(): 1, 1, 1, 4, ...). Within a rank, display_order
+    puts first the question that gains most within its theme, then the question most
+    municipalities already score 100 on (a recommendation others show can be met), then the
+    question number.
 -#}
 with
 
@@ -28,6 +28,20 @@ questions_scored as (
 questions as (
 
     select * from {{ ref('dim_questions') }}
+
+),
+
+questions_met as (
+
+    -- per round and question, the municipalities that meet the recommendation fully (a direct
+    -- score of 100; an imputed Q17 does not meet it)
+    select
+        survey_year,
+        question_no,
+        count(*) as municipalities_at_full_score
+    from questions_scored
+    where score >= 100 - 1e-9 and not is_imputed
+    group by survey_year, question_no
 
 ),
 
@@ -86,30 +100,60 @@ gains as (
 
 ),
 
+ranked as (
+
+    select
+        gains.*,
+        -- the gain as published (one decimal); noise below 1e-9 first rounded away, so that
+        -- 2.05 computed as 2.0499999999 still prints and ranks as 2.1
+        round(round(gains.total_gain, 9), 1) as total_gain_rounded,
+        coalesce(questions_met.municipalities_at_full_score, 0) as municipalities_at_full_score
+    from gains
+    left join questions_met
+        on gains.survey_year = questions_met.survey_year and gains.question_no = questions_met.question_no
+
+),
+
 final as (
 
     select
-        cast(gains.survey_year || '-' || gains.municipality_code || '-' || questions.question_code as varchar)
+        cast(ranked.survey_year || '-' || ranked.municipality_code || '-' || questions.question_code as varchar)
             as recommendation_gap_key,
-        gains.survey_year,
-        gains.municipality_code,
-        gains.question_no,
-        gains.theme_no,
+        ranked.survey_year,
+        ranked.municipality_code,
+        ranked.question_no,
+        ranked.theme_no,
         cast(
-            row_number() over (
-                partition by gains.survey_year, gains.municipality_code
-                -- gains equal up to floating-point noise tie, and the lower question comes first
-                order by round(gains.total_gain, 9) desc, gains.question_no asc
+            rank() over (
+                partition by ranked.survey_year, ranked.municipality_code
+                order by ranked.total_gain_rounded desc
             ) as integer
         ) as gain_rank,
-        gains.score,
-        gains.points_missing,
-        gains.theme_gain,
-        gains.total_gain,
+        cast(
+            row_number() over (
+                partition by ranked.survey_year, ranked.municipality_code
+                order by
+                    ranked.total_gain_rounded desc,
+                    round(ranked.theme_gain, 9) desc,
+                    ranked.municipalities_at_full_score desc,
+                    ranked.question_no asc
+            ) as integer
+        ) as display_order,
+        cast(
+            count(*) over (
+                partition by ranked.survey_year, ranked.municipality_code, ranked.total_gain_rounded
+            ) as integer
+        ) as tied_count,
+        ranked.score,
+        ranked.points_missing,
+        ranked.theme_gain,
+        ranked.total_gain,
+        cast(ranked.total_gain_rounded as double) as total_gain_rounded,
+        cast(ranked.municipalities_at_full_score as integer) as municipalities_at_full_score,
         questions.recommendation_text,
         questions.recommendation_source
-    from gains
-    inner join questions on gains.question_no = questions.question_no
+    from ranked
+    inner join questions on ranked.question_no = questions.question_no
 
 )
 

@@ -13,7 +13,9 @@ final as (
         is_blocking,
         check_order,
         description,
-        message_template
+        message_template,
+        label_da,
+        message_template_da
     from reasons
 
 )

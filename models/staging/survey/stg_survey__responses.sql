@@ -9,11 +9,17 @@ source as (
 renamed as (
 
     select
-        source_file || ':' || source_line_number || coalesce(':' || source_column, '') as response_row_id,
+        -- a workbook cell by its address as Excel shows it (`besvarelse.xlsx!C3`), a CSV row by
+        -- its line (and a wide CSV cell by its column header)
+        case
+            when source_cell is not null then source_file || '!' || source_cell
+            else source_file || ':' || source_line_number || coalesce(':' || source_column, '')
+        end as response_row_id,
         source_file,
         source_line_number,
         source_format,
         source_column,
+        source_cell,
 
         municipality_code as raw_municipality_code,
         survey_year as raw_survey_year,

@@ -212,7 +212,7 @@ def load_year(con: duckdb.DuckDBPyConnection, year: int) -> YearData:
             _year_rows(con, "fct_comparison_group_benchmarks", year, "and subject_code = 'total'", "grouping_code"),
             code,
         ),
-        gaps=_grouped(_year_rows(con, "fct_recommendation_gaps", year, order="gain_rank"), code),
+        gaps=_grouped(_year_rows(con, "fct_recommendation_gaps", year, order="display_order"), code),
         distributions=_grouped(
             _year_rows(con, "fct_answer_distributions", year, order="question_no, item_key, option_no"), question
         ),
