@@ -418,8 +418,14 @@ class CsvFile:
         return not self.is_long and wide.is_wide_header(self.fields)
 
     @property
+    def duckdb_path(self) -> str:
+        """The path as DuckDB's reader takes it: DuckDB expands ``*``, ``?`` and ``[…]`` in a
+        path, so each is put in brackets (``[[]``) to name the one file exactly."""
+        return re.sub(r"([*?\[])", r"[\1]", str(self.path))
+
+    @property
     def parameters(self) -> dict[str, str]:
-        return {"path": str(self.path), "name": self.name, "encoding": self.encoding, "delimiter": self.delimiter}
+        return {"path": self.duckdb_path, "name": self.name, "encoding": self.encoding, "delimiter": self.delimiter}
 
     def check_columns(self) -> None:
         missing = [name for name in REQUIRED_COLUMNS if name not in self.header]
@@ -522,7 +528,7 @@ class CsvFile:
                 length(unread.line)
             from read_lines, unread
             """,
-            {"path": str(self.path), "encoding": self.encoding},
+            {"path": self.duckdb_path, "encoding": self.encoding},
         ).fetchone()
         if records == 0:
             raise LoadError(

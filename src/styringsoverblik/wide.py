@@ -693,10 +693,12 @@ def _open_sheet(path: Path, sheet: str | None):
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise LoadError(f"{path}: file not found") from None
-    except DefusedXmlException as error:
-        raise LoadError(_unsafe_xml(error)) from None
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError,
             AttributeError, IndexError, SyntaxError) as error:  # ParseError is a SyntaxError
+        # openpyxl wraps what the XML parser raised (defusedxml's refusal too) in a ValueError
+        cause = error if isinstance(error, DefusedXmlException) else error.__cause__ or error.__context__
+        if isinstance(cause, DefusedXmlException):
+            raise LoadError(f"{path} {_unsafe_xml(cause)}") from None
         raise LoadError(f"{path}: not a readable .xlsx workbook ({show_bare(error)}); expected an Excel .xlsx "
                         "file") from None
     worksheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
@@ -741,8 +743,12 @@ def _sheet_rows(workbook, worksheet, where: str, max_cells: int) -> Iterator[tup
     class Parser(WorkSheetParser):
         def parse_cell(self, element):
             cell = super().parse_cell(element)
-            if element.find(FORMULA_TAG) is not None and element.find(VALUE_TAG) is None:
-                cell["formula_without_value"] = True
+            if element.find(FORMULA_TAG) is not None:
+                # Excel stores a formula's result in <v>; a text result "" is <v></v> with t="str".
+                # No <v>, or an empty one of another type (openpyxl writes <v />), is no value.
+                cached = element.find(VALUE_TAG)
+                if cached is None or (not cached.text and element.get("t") != "str"):
+                    cell["formula_without_value"] = True
             return cell
 
     last_column = 0
