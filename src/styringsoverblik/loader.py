@@ -11,11 +11,16 @@ to the warehouse. Each file's format is detected from its name and header:
   or the sheet named by ``sheet``): read by :mod:`styringsoverblik.wide` against the rubric
   seeds, every answered cell becoming one long row (``source_column`` = its column header).
 
-Long and wide files may be mixed in one glob. Python inspects each file first (encoding,
-delimiter, header) so that a bad file stops the build with a message that names the path, the
-line and the problem:
+Long and wide files may be mixed in one glob. A path that exists is that one file (``[``, ``*``
+and ``?`` in its name are literal); otherwise the glob is expanded once (``**`` enters each real
+folder once, so a symbolic link loop ends) and a file reached by two names is read once. Python
+inspects each file first (encoding, delimiter, header) so that a bad file stops the build with a
+message that names the path, the line and the problem:
 
-- no file matches the path or glob;
+- no file matches the path or glob; the path is a folder, a broken or looping link, a pipe or
+  device, or a file that cannot be opened for reading;
+- a CSV is UTF-16 or UTF-32 (a byte order mark, or NUL bytes between the letters) or holds NUL
+  bytes;
 - the file is empty, or holds a header but no response rows;
 - the header is neither long (a required column is missing; extra columns are ignored) nor
   wide; a wide header names an unknown or duplicated answer column;
@@ -32,6 +37,12 @@ the sheet row for a workbook). Wide cells keep option numbers as written; a Q34 
 is not a checkbox value (``1``/``x``/``ja``/``true``, ``0``/``nej``/``false``/empty) gives a row
 whose ``checkbox_value`` holds that text, for the classification to reject. Staging trims,
 casts and normalises.
+
+No value from a file reaches SQL as text: a long CSV is read with the loader's own column
+names (``c1``, ``c2``, …) and its required columns taken by their position in the header parsed
+here; paths, names, encodings and delimiters are bound parameters. Every value from a file shown
+in a message goes through :mod:`styringsoverblik.display` (control characters escaped, cut to
+200 characters with the length stated).
 
 The table is replaced in one statement after every file has been read, so a bad file leaves
 the previous raw table in place.

@@ -139,9 +139,9 @@ def test_a_terminal_abusing_answer_is_shown_escaped_and_cut(published_a, tmp_pat
     # the first 200 characters (14 of them control characters, escaped), then the length
     assert '"\\x1b]0;pwned\\x07\\x1b[2J' + "B" * 186 + '… (100014 characters)"' in run.output
     assert_nothing_published(before, workdir, before_id)
-    # the audited row keeps the answer as written; its message is escaped and cut
+    # the classified row keeps the answer as written; its message is escaped and cut
     (row,) = query(workdir / "warehouse.duckdb",
-                   "select raw_answer, reject_message from marts_audit.fct_response_rows where reject_reason = 'unknown_answer'")
+                   "select raw_answer, reject_message from intermediate.int_responses_classified where reject_reason = 'unknown_answer'")
     assert row["raw_answer"] == answer
     assert row["reject_message"].startswith('answer "\\x1b]0;pwned\\x07\\x1b[2J' + "B" * 186 + '… (100014 characters)"')
 
