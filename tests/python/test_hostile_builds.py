@@ -9,6 +9,7 @@ test_publish.py); the readers themselves are tested without dbt in test_hostile_
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
@@ -187,3 +188,17 @@ def test_a_crafted_header_that_loads_shows_its_target_nowhere(published_a, tmp_p
         ).fetchall():
             text = repr(con.execute(f'select * from "{schema}"."{table}"').fetchall())
             assert SECRET not in text, (schema, table)
+
+
+def test_a_folder_or_a_utf16_file_stops_dbt_build(published_a, tmp_path):
+    """Item 7 under dbt: a glob matching a UTF-16 export (besides a folder, which a glob skips)
+    stops the build with the UTF-16 message, nothing published."""
+    before, workdir, before_id = published_a
+    inbox = tmp_path / "inbox"
+    (inbox / "old.csv").mkdir(parents=True)
+    path = inbox / "export.csv"
+    path.write_bytes(codecs.BOM_UTF16_LE + csv_text([LONG_HEADER, ["101", "2023", "1", "", "Ja"]]).encode("utf-16-le"))
+
+    run = build(inbox / "*.csv", workdir, command="build")
+
+    assert_failed_cleanly(run, workdir, before, before_id, f"Response file '{path}' is UTF-16 text")
