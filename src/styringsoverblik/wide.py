@@ -735,8 +735,8 @@ def _sheet_rows(workbook, worksheet, where: str, max_cells: int) -> Iterator[tup
     """(row number, values) of every row of the sheet that holds a value, streamed from the sheet's
     XML (its <dimension> tag is not trusted). Values are the cached ones (data_only); a formula
     cell without a cached value stops the read, naming the cell; the used range (last row with a
-    value x last column with a value) is bounded by ``max_cells``, and so is the number of row
-    elements (even empty ones) read."""
+    value x last column with a value) is bounded by ``max_cells``, and the row elements read
+    (even empty ones) by a tenth of it."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
@@ -752,15 +752,18 @@ def _sheet_rows(workbook, worksheet, where: str, max_cells: int) -> Iterator[tup
             return cell
 
     last_column = 0
+    # a response sheet has a few columns at least: more row entries than a tenth of the cells
+    # allowed (empty formatted rows count) stop the read before it parses a million of them
+    max_rows = max(1000, max_cells // 10)
     with worksheet._get_source() as source:
         parser = Parser(source, worksheet._shared_strings, data_only=True, epoch=workbook.epoch,
                         date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
         for elements, (number, cells) in enumerate(parser.parse(), start=1):
-            if elements > max_cells or number > max_cells:
+            if elements > max_rows or number > max_rows:
                 raise LoadError(
                     f"{where}: the sheet has row entries up to row {number} (empty rows with formatting count too); "
-                    f"more than {max_cells} rows cannot be a response sheet ({XLSX_MAX_CELLS_ENV}={max_cells}). "
-                    "Delete the rows below the answers (select them, Delete rows) and save"
+                    f"more than {max_rows} rows cannot be a response sheet (a tenth of {XLSX_MAX_CELLS_ENV}="
+                    f"{max_cells}). Delete the rows below the answers (select them, Delete rows) and save"
                 )
             for cell in cells:
                 if cell.get("formula_without_value"):

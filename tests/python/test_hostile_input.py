@@ -513,8 +513,8 @@ def test_an_absurd_used_range_stops_fast(con, tmp_path, monkeypatch):
     assert time.monotonic() - started < 30
     assert str(error.value) == (
         f"Response file '{path}' [sheet 'Svar']: the sheet has row entries up to row 1048576 (empty rows with formatting "
-        "count too); more than 1000000 rows cannot be a response sheet (STYRINGSOVERBLIK_XLSX_MAX_CELLS=1000000). "
-        "Delete the rows below the answers (select them, Delete rows) and save"
+        "count too); more than 100000 rows cannot be a response sheet (a tenth of STYRINGSOVERBLIK_XLSX_MAX_CELLS="
+        "1000000). Delete the rows below the answers (select them, Delete rows) and save"
     )
     # the limit is rows x columns of the used range, and configurable
     monkeypatch.setenv("STYRINGSOVERBLIK_XLSX_MAX_CELLS", "7")
@@ -525,6 +525,14 @@ def test_an_absurd_used_range_stops_fast(con, tmp_path, monkeypatch):
     monkeypatch.setenv("STYRINGSOVERBLIK_XLSX_MAX_CELLS", "many")
     with pytest.raises(LoadError, match=r"STYRINGSOVERBLIK_XLSX_MAX_CELLS='many' is not a positive whole number"):
         load_responses(con, str(small), PROJECT_ROOT)
+
+
+def test_a_million_empty_formatted_rows_stop_at_the_row_bound(con, tmp_path):
+    path = workbook(tmp_path / "answers.xlsx", [("Svar", WIDE_ROWS, "visible")])
+    empty = b"".join(b'<row r="%d" customHeight="1" ht="15"><c r="A%d" s="0"/></row>' % (n, n) for n in range(3, 1048577))
+    with_sheet_xml(path, lambda xml: xml.replace(b"</sheetData>", empty + b"</sheetData>"))
+    with pytest.raises(LoadError, match=r"the sheet has row entries up to row 100001 \(empty rows with formatting count"):
+        load_responses(con, str(path), PROJECT_ROOT)
 
 
 def test_empty_formatted_rows_below_the_answers_are_no_problem(con, tmp_path):
