@@ -48,6 +48,7 @@ from pathlib import Path
 import duckdb
 
 from styringsoverblik import q12, settings
+from styringsoverblik.display import show
 from styringsoverblik.loader import LoadError, load_responses, sql_literal
 
 AUDIT_SCHEMA = "marts_audit"
@@ -89,6 +90,7 @@ create table if not exists ops.build_input_files (
     rejected_rows integer,
     primary key (build_id, file_path)
 );
+alter table ops.build_input_files add column if not exists sheet_name varchar;
 """
 
 # The published build log, rebuilt from ops.* in every publish transaction.
@@ -240,16 +242,20 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
     con.executemany(
         """
         insert into ops.build_input_files (
-            build_id, file_path, file_format, file_encoding, file_delimiter, file_size_bytes, file_sha256, raw_rows
-        ) values (?, ?, ?, ?, ?, ?, ?, ?)
+            build_id, file_path, file_format, file_encoding, file_delimiter, file_size_bytes, file_sha256, raw_rows,
+            sheet_name
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-            [context.invocation_id, f.path, f.file_format, f.encoding, f.delimiter, f.size_bytes, f.sha256, f.raw_rows]
+            [context.invocation_id, f.path, f.file_format, f.encoding, f.delimiter, f.size_bytes, f.sha256, f.raw_rows,
+             f.sheet_name]
             for f in files
         ],
     )
     rows = sum(f.raw_rows for f in files)
-    return f"build {context.invocation_id}: loaded {rows} raw response rows from {len(files)} file(s)"
+    sheets = "; ".join(f"{show(f.path)} sheet {show(f.sheet_name)}" for f in files if f.sheet_name is not None)
+    return (f"build {context.invocation_id}: loaded {rows} raw response rows from {len(files)} file(s)"
+            + (f" (workbooks read: {sheets})" if sheets else ""))
 
 
 # --------------------------------------------------------------------------------------------

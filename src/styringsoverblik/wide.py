@@ -36,10 +36,14 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from styringsoverblik.display import show, show_bare
 
 # The project's seeds folder (src/styringsoverblik/wide.py -> project root / seeds).
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
@@ -335,8 +339,11 @@ def _column_letter(index: int) -> str:
 
 def _quoted_list(values: Iterable[str], limit: int = 12) -> str:
     values = list(values)
-    shown = ", ".join(repr(v) for v in values[:limit])
+    shown = ", ".join(show(v) for v in values[:limit])
     return shown + (f", … ({len(values)} in all)" if len(values) > limit else "")
+
+
+_shown_list = _quoted_list
 
 
 def _header_text(value: object) -> str:
@@ -354,7 +361,7 @@ def _resolve_cell(index: int, raw: str, rubric: Rubric, where: str) -> CellColum
         sample += [c.header for c in examples if c.item_label][:1]
         sample += [c.header for c in examples if c.is_checkbox][:1]
         raise LoadError(
-            f"{where}: unknown column {raw!r}; expected municipality_code, survey_year or an answer "
+            f"{where}: unknown column {show(raw)}; expected municipality_code, survey_year or an answer "
             f"column 'Q<n>', 'Q<n> | <item>' or 'Q<n> | <group> | <parameter>' (e.g. {_quoted_list(sample)})"
         )
     q = int(match.group(1))
@@ -362,27 +369,27 @@ def _resolve_cell(index: int, raw: str, rubric: Rubric, where: str) -> CellColum
     if q not in rubric.items:
         numbers = sorted(rubric.items)
         raise LoadError(
-            f"{where}: unknown column {raw!r}: there is no question {q}; expected questions "
-            f"{numbers[0]}-{numbers[-1]}" if numbers else f"{where}: unknown column {raw!r}: the rubric is empty"
+            f"{where}: unknown column {show(raw)}: there is no question {q}; expected questions "
+            f"{numbers[0]}-{numbers[-1]}" if numbers else f"{where}: unknown column {show(raw)}: the rubric is empty"
         )
     expected = [c.header for c in examples if c.question_no == q]
     if not rubric.has_sub_questions(q):
         if rest is not None:
             raise LoadError(
-                f"{where}: unknown column {raw!r}: question {q} has no sub-questions; expected {expected[0]!r}"
+                f"{where}: unknown column {show(raw)}: question {q} has no sub-questions; expected {show(expected[0])}"
             )
         item = rubric.items[q][0]
         return CellColumn(index, raw, q, item.item_code, "")
     if rest is None:
         raise LoadError(
-            f"{where}: unknown column {raw!r}: question {q} has sub-questions; "
+            f"{where}: unknown column {show(raw)}: question {q} has sub-questions; "
             f"expected one of {_quoted_list(expected)}"
         )
     if rubric.is_checkbox(q):
         parts = [part.strip() for part in rest.split("|")]
         if len(parts) != 2:
             raise LoadError(
-                f"{where}: unknown column {raw!r}: question {q} is a checkbox grid; expected "
+                f"{where}: unknown column {show(raw)}: question {q} is a checkbox grid; expected "
                 f"'Q{q} | <group> | <parameter>', one of {_quoted_list(expected)}"
             )
         group_label, parameter_label = parts
@@ -392,7 +399,7 @@ def _resolve_cell(index: int, raw: str, rubric: Rubric, where: str) -> CellColum
     if item is None:
         labels = [i.label for i in rubric.items[q]]
         raise LoadError(
-            f"{where}: unknown column {raw!r}: {group_label!r} is not a sub-question of Q{q}; "
+            f"{where}: unknown column {show(raw)}: {show(group_label)} is not a sub-question of Q{q}; "
             f"expected one of {_quoted_list(labels)}"
         )
     if parameter_label is None:
@@ -401,7 +408,7 @@ def _resolve_cell(index: int, raw: str, rubric: Rubric, where: str) -> CellColum
     if option is None:
         labels = [o.label for o in rubric.item_options(q, item.item_code)]
         raise LoadError(
-            f"{where}: unknown column {raw!r}: {parameter_label!r} is not a box of Q{q} {item.label!r}; "
+            f"{where}: unknown column {show(raw)}: {show(parameter_label)} is not a box of Q{q} {show(item.label)}; "
             f"expected one of {_quoted_list(labels)}"
         )
     return CellColumn(index, raw, q, item.item_code, item.label, option.option_code, option.label)
@@ -422,7 +429,7 @@ def _parse_header(columns: Sequence[object], rubric: Rubric, source: str, column
         if normalized in ID_COLUMNS:
             if normalized in ids:
                 raise LoadError(
-                    f"{where}: duplicate column {raw!r} (also {column_ref(ids[normalized])}); expected it once"
+                    f"{where}: duplicate column {show(raw)} (also {column_ref(ids[normalized])}); expected it once"
                 )
             ids[normalized] = index
             continue
@@ -430,8 +437,8 @@ def _parse_header(columns: Sequence[object], rubric: Rubric, source: str, column
         if cell.key in seen:
             first = seen[cell.key]
             raise LoadError(
-                f"{where}: duplicate column {raw!r}: it is the same cell {cell.canonical_header!r} as "
-                f"{first.header!r} ({column_ref(first.index)}); expected each cell once"
+                f"{where}: duplicate column {show(raw)}: it is the same cell {show(cell.canonical_header)} as "
+                f"{show(first.header)} ({column_ref(first.index)}); expected each cell once"
             )
         seen[cell.key] = cell
         cells.append(cell)
@@ -544,13 +551,13 @@ def _long_rows(records: Iterable[tuple[int, list[str]]], header: WideHeader, sou
             extra = next((i for i in range(header.width, len(values)) if values[i].strip()), None)
             if extra is not None:
                 raise LoadError(
-                    f"{source}: {row_word} {line}, {column_ref(extra)}: a value ({values[extra]!r}) beyond the "
+                    f"{source}: {row_word} {line}, {column_ref(extra)}: a value ({show(values[extra])}) beyond the "
                     f"last header column; expected at most {header.width} columns"
                 )
         for index in header.blank_indexes:
             if index < len(values) and values[index].strip():
                 raise LoadError(
-                    f"{source}: {row_word} {line}, {column_ref(index)}: a value ({values[index]!r}) in a column "
+                    f"{source}: {row_word} {line}, {column_ref(index)}: a value ({show(values[index])}) in a column "
                     f"without a header; expected an empty cell or a header on line 1"
                 )
         get = lambda i: values[i] if i < len(values) else ""  # noqa: E731
@@ -615,7 +622,7 @@ def _csv_records(text: str, delimiter: str, source: str) -> Iterator[tuple[int, 
         except StopIteration:
             return
         except csv.Error as error:
-            raise LoadError(f"{source}: line {start}: not valid CSV ({error}); expected {delimiter!r}-separated "
+            raise LoadError(f"{source}: line {start}: not valid CSV ({error}); expected {show(delimiter)}-separated "
                             f"fields with balanced quotes") from None
         yield start, record
         start = reader.line_num + 1
@@ -649,56 +656,203 @@ def read_wide_csv(path: str | Path, rubric: Rubric, *, encoding: str | None = No
 # --------------------------------------------------------------------------- XLSX
 
 
+# The default bound of a sheet's used range (last row with a value x last column with a value):
+# 5,000 rows of 200 answer columns, far beyond 98 municipalities times a few rounds. The
+# environment variable STYRINGSOVERBLIK_XLSX_MAX_CELLS sets another.
+DEFAULT_XLSX_MAX_CELLS = 1_000_000
+XLSX_MAX_CELLS_ENV = "STYRINGSOVERBLIK_XLSX_MAX_CELLS"
+
+_OPEN_AND_SAVE = ("open the workbook in Excel and save it (Excel then stores each formula's value), or replace "
+                  "the formula by its value")
+
+
+def xlsx_max_cells() -> int:
+    """The bound of a sheet's used range: $STYRINGSOVERBLIK_XLSX_MAX_CELLS, else the default."""
+    text = os.environ.get(XLSX_MAX_CELLS_ENV, "").strip()
+    if not text:
+        return DEFAULT_XLSX_MAX_CELLS
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise LoadError(f"{XLSX_MAX_CELLS_ENV}={show(text)} is not a positive whole number of cells; "
+                        f"unset it (default {DEFAULT_XLSX_MAX_CELLS}) or set e.g. {XLSX_MAX_CELLS_ENV}=2000000")
+    return value
+
+
+def _visible(worksheet) -> bool:
+    return getattr(worksheet, "sheet_state", "visible") == "visible"
+
+
 def _open_sheet(path: Path, sheet: str | None):
+    """The workbook and the sheet to read: the first VISIBLE worksheet, or the one named
+    ``sheet`` (which must be visible: a hidden sheet is a draft or a helper, not the answers)."""
     try:
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
+        from openpyxl.xml import DEFUSEDXML
     except ModuleNotFoundError as error:  # pragma: no cover - openpyxl is a dependency
         raise LoadError(f"{path}: reading .xlsx files needs openpyxl ({error})") from None
+    if not DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
+        raise LoadError(f"{path}: reading .xlsx files safely needs defusedxml (it refuses XML entity expansion); "
+                        "install the project's dependencies (pip install -e .) and unset OPENPYXL_DEFUSEDXML")
     import zipfile
+
+    from defusedxml import DefusedXmlException
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise LoadError(f"{path}: file not found") from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise LoadError(f"{path}: not a readable .xlsx workbook ({error}); expected an Excel .xlsx file") from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError,
+            AttributeError, IndexError, SyntaxError) as error:  # ParseError is a SyntaxError
+        # openpyxl wraps what the XML parser raised (defusedxml's refusal too) in a ValueError
+        cause = error if isinstance(error, DefusedXmlException) else error.__cause__ or error.__context__
+        if isinstance(cause, DefusedXmlException):
+            raise LoadError(f"{path} {_unsafe_xml(cause)}") from None
+        raise LoadError(f"{path}: not a readable .xlsx workbook ({show_bare(error)}); expected an Excel .xlsx "
+                        "file") from None
     worksheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
     if sheet is None:
-        if not worksheets:
+        visible = [ws for ws in worksheets if _visible(ws)]
+        if not visible:
             workbook.close()
-            raise LoadError(f"{path}: the workbook has no worksheet")
-        return workbook, worksheets[0]
+            hidden = f" (its sheets {_shown_list(workbook.sheetnames)} are all hidden)" if worksheets else ""
+            raise LoadError(f"{path}: the workbook has no visible worksheet{hidden}; expected the answers on a "
+                            "visible sheet")
+        return workbook, visible[0]
     for ws in worksheets:
         if ws.title == sheet:
+            if not _visible(ws):
+                state = "very hidden" if ws.sheet_state == "veryHidden" else "hidden"
+                workbook.close()
+                raise LoadError(
+                    f"{path}: the sheet {show(sheet)} is {state}; hidden sheets are never read (the answers are "
+                    "what the user sees). Unhide the sheet in Excel (right-click a sheet tab, Unhide) and save, or "
+                    f"name a visible sheet (the visible sheets are {_shown_list(t.title for t in worksheets if _visible(t))})"
+                )
             return workbook, ws
     workbook.close()
-    raise LoadError(f"{path}: no sheet {sheet!r}; the workbook's sheets are {_quoted_list(workbook.sheetnames, 50)}")
+    raise LoadError(f"{path}: no sheet {show(sheet)}; the workbook's sheets are {_shown_list(workbook.sheetnames, 50)}")
 
 
-def read_wide_xlsx(path: str | Path, rubric: Rubric, sheet: str | None = None) -> list[WideRow]:
-    """The answered cells of a wide .xlsx sheet (the first one, or ``sheet``) as long rows.
+def _unsafe_xml(error: Exception) -> str:
+    return ("is not a workbook that can be read safely: its XML declares entities (an 'entity expansion' or "
+            f"external entity, {type(error).__name__}), which Excel never writes and which can exhaust memory; "
+            "open it in Excel and save it as a new .xlsx (or use the response template)")
 
-    Header on row 1; values as Excel stores them (formulas by their cached value), numbers
-    with a zero fraction as integers (``101.0`` -> ``'101'``)."""
+
+def _sheet_rows(workbook, worksheet, where: str, max_cells: int) -> Iterator[tuple[int, list[object]]]:
+    """(row number, values) of every row of the sheet that holds a value, streamed from the sheet's
+    XML (its <dimension> tag is not trusted). Values are the cached ones (data_only); a formula
+    cell without a cached value stops the read, naming the cell; the used range (last row with a
+    value x last column with a value) is bounded by ``max_cells``, and the row elements read
+    (even empty ones) by a tenth of it."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is not None:
+                # Excel stores a formula's result in <v>; a text result "" is <v></v> with t="str".
+                # No <v>, or an empty one of another type (openpyxl writes <v />), is no value.
+                cached = element.find(VALUE_TAG)
+                if cached is None or (not cached.text and element.get("t") != "str"):
+                    cell["formula_without_value"] = True
+            return cell
+
+    last_column = 0
+    # a response sheet has a few columns at least: more row entries than a tenth of the cells
+    # allowed (empty formatted rows count) stop the read before it parses a million of them
+    max_rows = max(1000, max_cells // 10)
+    with worksheet._get_source() as source:
+        parser = Parser(source, worksheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                        date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+        for elements, (number, cells) in enumerate(parser.parse(), start=1):
+            if elements > max_rows or number > max_rows:
+                raise LoadError(
+                    f"{where}: the sheet has row entries up to row {number} (empty rows with formatting count too); "
+                    f"more than {max_rows} rows cannot be a response sheet (a tenth of {XLSX_MAX_CELLS_ENV}="
+                    f"{max_cells}). Delete the rows below the answers (select them, Delete rows) and save"
+                )
+            for cell in cells:
+                if cell.get("formula_without_value"):
+                    address = f"{get_column_letter(cell['column'])}{number}"
+                    raise LoadError(
+                        f"{where}: cell {address} holds a formula without a stored value (the workbook was written by "
+                        f"a program that does not calculate formulas); {_OPEN_AND_SAVE}"
+                    )
+            values = {cell["column"]: cell["value"] for cell in cells if cell["value"] is not None}
+            if not values:
+                continue
+            last_column = max(last_column, max(values))
+            if number * last_column > max_cells:
+                raise LoadError(
+                    f"{where}: the sheet's used range reaches row {number} and column "
+                    f"{get_column_letter(last_column)} ({number * last_column} cells), more than the "
+                    f"{max_cells} cells a response sheet may have ({XLSX_MAX_CELLS_ENV}); delete what lies beyond the "
+                    "answers, or raise the limit"
+                )
+            row = [None] * max(values)
+            for column, value in values.items():
+                row[column - 1] = value
+            yield number, row
+
+
+def read_wide_xlsx_sheet(path: str | Path, rubric: Rubric, sheet: str | None = None,
+                         max_cells: int | None = None) -> tuple[str, list[WideRow]]:
+    """The title of the sheet read (the first visible one, or ``sheet``) and its answered cells
+    as long rows.
+
+    Header on row 1; values as Excel stores them (formulas by their cached value; a formula
+    without one is an error naming its cell), numbers with a zero fraction as integers
+    (``101.0`` -> ``'101'``). Rows without any value are skipped (they answer nothing); the row
+    numbers are the sheet's."""
     path = Path(path)
+    max_cells = xlsx_max_cells() if max_cells is None else max_cells
     workbook, worksheet = _open_sheet(path, sheet)
-    source = f"{path} [sheet {worksheet.title!r}]"
+    source = f"{path} [sheet {show(worksheet.title)}]"
     try:
-        if hasattr(worksheet, "reset_dimensions"):
-            worksheet.reset_dimensions()  # do not trust the file's <dimension>: read every row
-        rows = worksheet.iter_rows(values_only=True)
-        first = next(rows, None)
-        if first is None or not any(_cell_text(v).strip() for v in first):
-            raise LoadError(f"{source}: row 1: no header; expected municipality_code, survey_year, Q… on row 1")
-        header = _parse_header(list(first), rubric, f"{source}: row 1", _column_letter)
-        records = (
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(rows, start=2)
-        )
-        return _long_rows(records, header, source, "row", _column_letter, cell_address)
+        from defusedxml import DefusedXmlException
+
+        try:
+            rows = _sheet_rows(workbook, worksheet, source, max_cells)
+            first = next(rows, None)
+            if first is None or first[0] != 1 or not any(_cell_text(v).strip() for v in first[1]):
+                raise LoadError(f"{source}: row 1: no header; expected municipality_code, survey_year, Q… on row 1")
+            header_texts = [_header_text(v) for v in first[1]]
+            if set(LONG_COLUMNS) <= {normalize_label(text) for text in header_texts}:
+                raise LoadError(
+                    f"{path} is a workbook with a long header (question_no, item, answer) on sheet "
+                    f"{show(worksheet.title)}; long files are read as "
+                    "CSV only. Save the sheet as CSV UTF-8, or use the wide layout (municipality_code,survey_year,"
+                    "Q1,…; e.g. the response template)."
+                )
+            header = _parse_header(first[1], rubric, f"{source}: row 1", _column_letter)
+            records = ((number, [_cell_text(v) for v in values]) for number, values in rows)
+            second = next(records, None)
+            if second is not None and second[0] != 2:
+                # only row 2 can be the description row: an empty row 2 is the first record
+                records = itertools.chain([(2, []), second], records)
+            elif second is not None:
+                records = itertools.chain([second], records)
+            return worksheet.title, _long_rows(records, header, source, "row", _column_letter, cell_address)
+        except DefusedXmlException as error:
+            raise LoadError(f"{path} {_unsafe_xml(error)}") from None
+        except SyntaxError as error:  # xml.etree's ParseError
+            raise LoadError(f"{source}: the sheet's XML cannot be read ({show_bare(error)}); open the workbook in "
+                            "Excel and save it again") from None
     finally:
         workbook.close()
+
+
+def read_wide_xlsx(path: str | Path, rubric: Rubric, sheet: str | None = None,
+                   max_cells: int | None = None) -> list[WideRow]:
+    """The answered cells of a wide .xlsx sheet (the first visible one, or ``sheet``) as long
+    rows (see :func:`read_wide_xlsx_sheet`)."""
+    return read_wide_xlsx_sheet(path, rubric, sheet, max_cells)[1]
 
 
 def read_header(path: str | Path, sheet: str | None = None) -> list[str]:
@@ -743,7 +897,7 @@ def long_to_wide(long_rows: Iterable[Mapping | object], rubric: Rubric) -> tuple
         try:
             q = int(question_text.strip())
         except ValueError:
-            raise LoadError(f"{where}: question_no {question_text!r} is not a number") from None
+            raise LoadError(f"{where}: question_no {show(question_text)} is not a number") from None
         if q not in rubric.items:
             raise LoadError(f"{where}: unknown question {q}")
         if rubric.has_sub_questions(q):
@@ -751,11 +905,11 @@ def long_to_wide(long_rows: Iterable[Mapping | object], rubric: Rubric) -> tuple
         else:
             item = rubric.items[q][0] if not normalize_label(item_label) else None
         if item is None:
-            raise LoadError(f"{where}: item {item_label!r} is not a sub-question of Q{q}")
+            raise LoadError(f"{where}: item {show(item_label)} is not a sub-question of Q{q}")
         if rubric.is_checkbox(q):
             option = rubric.resolve_option(q, item.item_code, answer)
             if option is None:
-                raise LoadError(f"{where}: {answer!r} is not a box of Q{q} {item.label!r}")
+                raise LoadError(f"{where}: {show(answer)} is not a box of Q{q} {show(item.label)}")
             key, value = (q, item.item_code, option.option_code), "x"
         else:
             key, value = (q, item.item_code, None), answer
@@ -763,8 +917,8 @@ def long_to_wide(long_rows: Iterable[Mapping | object], rubric: Rubric) -> tuple
         index = position[key]
         if values[index] and normalize_label(values[index]) != normalize_label(value):
             raise LoadError(
-                f"{where}: conflicting answers for municipality {municipality} {year} {header[index]!r}: "
-                f"{values[index]!r} and {value!r}"
+                f"{where}: conflicting answers for municipality {show_bare(municipality)} {show_bare(year)} {show(header[index])}: "
+                f"{show(values[index])} and {show(value)}"
             )
         values[index] = values[index] or value  # an exact repeat keeps the first spelling
     return header, list(wide.values())

@@ -115,16 +115,22 @@ message_parts as (
 
     select
         cell_checks.*,
-        case cell_checks.reject_reason
-            when 'unknown_municipality' then cell_checks.raw_municipality_code
-            when 'survey_year_not_configured' then cell_checks.raw_survey_year
-            when 'unknown_question' then cell_checks.raw_question_no
-            when 'item_not_expected' then cell_checks.raw_item
-            when 'unknown_item' then cell_checks.raw_item
-            when 'invalid_checkbox_value' then cell_checks.checkbox_value
-            when 'conflicting_answers' then cell_checks.cell_answers
-            when 'duplicate_answer' then cell_checks.answer_label_as_written
-            else cell_checks.raw_answer
+        -- values from the input are shown escaped and cut (macro display_value); computed for
+        -- rejected rows only
+        case
+            when cell_checks.reject_reason is not null
+                then case cell_checks.reject_reason
+                    when 'unknown_municipality' then {{ display_value('cell_checks.raw_municipality_code') }}
+                    when 'survey_year_not_configured' then {{ display_value('cell_checks.raw_survey_year') }}
+                    when 'unknown_question' then {{ display_value('cell_checks.raw_question_no') }}
+                    when 'item_not_expected' then {{ display_value('cell_checks.raw_item') }}
+                    when 'unknown_item' then {{ display_value('cell_checks.raw_item') }}
+                    when 'invalid_checkbox_value' then {{ display_value('cell_checks.checkbox_value') }}
+                    -- the answers as quoted by repeated_cell_rows, escaped and cut as one list
+                    when 'conflicting_answers' then {{ display_value('cell_checks.cell_answers', 1000) }}
+                    when 'duplicate_answer' then {{ display_value('cell_checks.answer_label_as_written') }}
+                    else {{ display_value('cell_checks.raw_answer') }}
+                end
         end as reject_value,
         case cell_checks.reject_reason
             when 'survey_year_not_configured' then cell_checks.declared_survey_years
@@ -138,7 +144,7 @@ message_parts as (
                         then ' (or their numbers 1-' || cell_checks.item_option_count || ')'
                     else ''
                 end
-            when 'duplicate_answer' then cell_checks.cell_first_row
+            when 'duplicate_answer' then {{ display_value('cell_checks.cell_first_row') }}
         end as reject_expected,
         case
             when cell_checks.reject_reason = 'unknown_answer'
