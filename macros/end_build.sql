@@ -5,10 +5,14 @@
 -#}
 {% macro end_build(results) %}
     {% if execute and target.name != 'lint' and flags.WHICH in ['run', 'build', 'test'] %}
-        {% set message = run_query(
+        {% set outcome = fromjson(run_query(
             "select styringsoverblik_end_build(" ~ sql_string_literal(build_context(results)) ~ ")"
-        ).columns[0].values()[0] %}
-        {% if message %}{{ log(message, info=true) }}{% endif %}
+        ).columns[0].values()[0]) %}
+        {% if outcome.ok and outcome.message %}{{ log(outcome.message, info=true) }}{% endif %}
+        {#- publishing failed (recorded by the plugin): the hook's statement fails with the one
+            message, so dbt reports an error and exits non-zero. Raised here while rendering, any
+            error would end the run as "Exited because of keyboard interrupt". -#}
+        {% if not outcome.ok %}{{ return("select error(" ~ sql_string_literal(outcome.error) ~ ")") }}{% endif %}
     {% endif %}
     {{ return('') }}
 {% endmacro %}
