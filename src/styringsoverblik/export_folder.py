@@ -395,8 +395,11 @@ class ExportFolder:
                         shutil.rmtree(folder)
             except OSError as error:
                 remaining.append(build_id)
-                where = shown(str(error.filename or self.build_folder(build_id)))
-                warnings.append(f"old build folder '{where}' not removed: {error.strerror or error}")
+                inside = f" ('{shown(str(error.filename))}')" if error.filename else ""
+                warnings.append(
+                    f"old build folder '{shown(str(folder))}' not removed{inside}: {error.strerror or error}; "
+                    "it stays listed and is removed by a later build"
+                )
         if remaining != self.builds:
             self.builds = remaining
             try:

@@ -246,7 +246,8 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
         settle(con, export_root)
         context.keep_builds()
         ExportFolder.claim(export_root)  # before anything is built: refused unless it is the project's
-    with recorded_failure(con, context.invocation_id, "input not loaded"):
+    pattern = str(variables.get("raw_responses_path", ""))
+    with recorded_failure(con, context.invocation_id, "input not loaded", subject=pattern):
         files = load_responses(
             con, str(variables.get("raw_responses_path", "")), context.root, sheet=variables.get("xlsx_sheet") or None
         )
@@ -266,13 +267,13 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
     return f"build {context.invocation_id}: loaded {rows} raw response rows from {len(files)} file(s)"
 
 
-def failure_message(error: BaseException, stage: str) -> str:
+def failure_message(error: BaseException, stage: str, subject: str = "") -> str:
     """One message for a failure: the project's own errors as they are (they name the file or
     folder); an operating-system error with its file and advice; anything else with its type."""
     if isinstance(error, (LoadError, ExportFolderError, BuildFailed)):
         return str(error)
     if isinstance(error, OSError):
-        name = f"'{shown(str(error.filename))}'" if error.filename else "a file"
+        name = f"'{shown(str(error.filename))}'" if error.filename else f"a file of '{shown(subject)}'" if subject else "a file"
         reading = stage == "input not loaded"
         what = (
             "Check that the file exists, is a regular file and may be read by the user running dbt"
@@ -283,7 +284,8 @@ def failure_message(error: BaseException, stage: str) -> str:
     text = shown(" ".join(str(error).split()), 300)
     if stage == "input not loaded":
         return (
-            f"The response files could not be read ({type(error).__name__}: {text}). Check that each file the var "
+            f"The response files ('{shown(subject)}', var raw_responses_path) could not be read ({type(error).__name__}: "
+            f"{text}). Check that each file the var "
             "raw_responses_path names is a CSV file or an Excel workbook (.xlsx) as Excel saves it; nothing was built or published."
         )
     return f"Publishing failed ({type(error).__name__}: {text}); nothing was published, Power BI keeps the published build."
@@ -293,8 +295,8 @@ class recorded_failure:
     """Any exception inside becomes BuildFailed with one message, after the attempt is recorded
     `failed` with it (committed: `styringsoverblik builds` shows it at once)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, build_id: str, stage: str, cleanup=None):
-        self.con, self.build_id, self.stage, self.cleanup = con, build_id, stage, cleanup
+    def __init__(self, con: duckdb.DuckDBPyConnection, build_id: str, stage: str, cleanup=None, subject: str = ""):
+        self.con, self.build_id, self.stage, self.cleanup, self.subject = con, build_id, stage, cleanup, subject
 
     def __enter__(self):
         return self
@@ -302,7 +304,7 @@ class recorded_failure:
     def __exit__(self, kind, error, traceback):
         if error is None or not isinstance(error, Exception):
             return False
-        message = failure_message(error, self.stage)
+        message = failure_message(error, self.stage, self.subject)
         if self.cleanup is not None:
             try:
                 self.cleanup()
@@ -534,7 +536,8 @@ def publish(con: duckdb.DuckDBPyConnection, context: BuildContext, build_id: str
         try:
             action()
         except Exception as error:  # published already: a warning, never a failed build
-            warnings.append(f"{step} ({failure_message(error, 'published')}); the next build repairs it")
+            detail = shown(" ".join(str(error).split()), 300)
+            warnings.append(f"{step} ({type(error).__name__}: {detail}); the next build repairs it")
     return str(final), warnings
 
 
