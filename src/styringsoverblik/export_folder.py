@@ -39,6 +39,8 @@ MANIFEST = "_manifest.json"
 BUILD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Left by the earlier version (or a kill) beside a legacy export: the symlink being swapped in.
 LEGACY_LINK_TMP = ".current.tmp"
+# The marker being written (write_atomically) when a kill came: the folder is still unclaimed.
+MARKER_TMP = re.compile(re.escape(f".{MARKER}.") + r"\d+\.tmp")
 MANIFEST_MAX_BYTES = 10_000_000
 ENTRIES_SHOWN = 5
 ADVICE = (
@@ -150,7 +152,7 @@ def legacy_builds(root: Path) -> list[str] | None:
             return None
         found[name] = str(manifest.get("written_at", ""))
     for entry in root.iterdir():
-        if entry.name == BUILDS:
+        if entry.name == BUILDS or MARKER_TMP.fullmatch(entry.name):
             continue
         if entry.name == CURRENT and link_target(entry) in found:
             continue
@@ -233,7 +235,7 @@ class ExportFolder:
             )
         try:
             root.mkdir(parents=True, exist_ok=True)
-            entries = list(root.iterdir())
+            entries = [entry for entry in root.iterdir() if not MARKER_TMP.fullmatch(entry.name)]
         except OSError as error:
             raise ExportFolderError(
                 f"{where} cannot be created or read: {error.strerror or error}"

@@ -93,6 +93,14 @@ def test_a_new_or_empty_folder_is_claimed_with_a_marker(tmp_path):
         assert ExportFolder.claim(root).builds == []  # and claimed again, unchanged
 
 
+def test_a_kill_while_the_first_marker_is_written_does_not_lock_the_folder_out(tmp_path):
+    root = tmp_path / "exports"
+    root.mkdir()
+    (root / f".{MARKER}.4242.tmp").write_text('{"proj', encoding="utf-8")  # what the kill left
+    assert ExportFolder.claim(root).builds == []
+    assert json.loads((root / MARKER).read_text(encoding="utf-8"))["project"] == "styringsoverblik"
+
+
 def test_a_folder_of_the_users_is_refused_and_left_exactly_as_it_was(tmp_path):
     root = users_folder(tmp_path / "mine")
     before = tree(root)
