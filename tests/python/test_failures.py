@@ -154,3 +154,38 @@ def test_an_invalid_keep_builds_var_stops_before_anything_is_published(published
     assert run.returncode != 0
     assert "export_keep_builds" in run.output and "Traceback" not in run.output and "keyboard interrupt" not in run.output
     assert_nothing_published(before, workdir, before_id)
+
+
+# --------------------------------------------------------------------------------------------
+# the pieces, without dbt
+
+
+def test_a_failure_is_recorded_before_it_is_raised_as_one_message(tmp_path):
+    import json
+    import xml.etree.ElementTree as ElementTree
+
+    import duckdb
+
+    from styringsoverblik.duckdb_plugin import hook_outcome
+    from styringsoverblik.publish import BuildFailed, ensure_ops, recorded_failure
+
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as con:
+        ensure_ops(con)
+        con.execute("insert into ops.build_runs (build_id, command, status, started_at) values ('b1', 'build', 'running', now())")
+        missing = tmp_path / "gone.csv"
+        with pytest.raises(BuildFailed) as failure:
+            with recorded_failure(con, "b1", "input not loaded", subject="inbox/*.csv"):
+                missing.read_bytes()
+        assert str(failure.value).startswith(f"Cannot read '{missing}': No such file or directory")
+        assert failure.value.__cause__ is None and failure.value.__suppress_context__
+        (status, reason) = con.execute("select status, reason from ops.build_runs").fetchone()
+        assert status == "failed" and reason == f"input not loaded: {failure.value}"
+
+        def step(cursor, context):
+            raise ElementTree.ParseError("undefined entity &e;: line 1, column 2")
+
+        outcome = json.loads(hook_outcome(con, step, json.dumps({"invocation_id": "b2", "command": "build", "project_dir": "."})))
+        assert outcome == {"ok": False, "error": "The build step step stopped (ParseError: undefined entity &e;: line 1, column 2)."}
+        outcome = json.loads(hook_outcome(con, lambda cursor, context: "fine", json.dumps({"invocation_id": "b3", "command": "test", "project_dir": "."})))
+        assert outcome == {"ok": True, "message": "fine"}
