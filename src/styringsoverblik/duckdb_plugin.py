@@ -10,11 +10,14 @@ Enabled in profiles.yml (``plugins: [{module: styringsoverblik.duckdb_plugin}]``
   context (macros ``begin_build`` and ``end_build``):
   ``styringsoverblik_begin_build(json)`` and ``styringsoverblik_end_build(json)`` run
   ``styringsoverblik.publish.begin_build`` / ``end_build`` on a connection of their own to the
-  same database (the hook's own statement is still running while they work).
+  same database (the hook's own statement is still running while they work). They never raise:
+  they return JSON (``ok`` and a message or an error) and the macro stops dbt with the one
+  message (see ``hook_outcome``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -90,10 +93,25 @@ class Plugin(BasePlugin):
 
     def _hook(self, step):
         def call(context_json: str) -> str:
-            cursor = self.root_connection.cursor()
-            try:
-                return step(cursor, publish.BuildContext.from_json(context_json))
-            finally:
-                cursor.close()
+            return hook_outcome(self.root_connection, step, context_json)
 
         return call
+
+
+def hook_outcome(connection: duckdb.DuckDBPyConnection, step, context_json: str) -> str:
+    """Run a build step; its outcome as JSON for the hook macro: `{"ok": true, "message": ...}`,
+    or `{"ok": false, "error": ...}` with one message (the step has recorded the attempt as
+    failed). Never raises: an exception escaping the UDF would reach dbt as a DuckDB error
+    wrapped around a Python one and, in on-run-end, end the run as if interrupted from the
+    keyboard (dbt's after_run treats any runtime error raised while rendering a hook so)."""
+    cursor = connection.cursor()
+    try:
+        message = step(cursor, publish.BuildContext.from_json(context_json))
+        return json.dumps({"ok": True, "message": message or ""})
+    except publish.BuildFailed as error:
+        return json.dumps({"ok": False, "error": str(error)})
+    except Exception as error:  # a defect of the step itself: still one line, no traceback
+        text = " ".join(str(error).split())[:500]
+        return json.dumps({"ok": False, "error": f"The build step {step.__name__} stopped ({type(error).__name__}: {text})."})
+    finally:
+        cursor.close()

@@ -22,14 +22,23 @@ from two hooks:
     - ``failed``: a node or a test failed (the gate on blocking rejects, a data test, ...);
     - ``interrupted``: the attempt never reached its end (killed); set by the next build.
 
-Publishing: every audited mart and the build log (``dim_builds``, ``fct_build_input_files``)
-are written as Parquet into a hidden ``<export_path>/builds/.<build_id>.partial`` folder,
-synced, and renamed to ``<export_path>/builds/<build_id>`` with a ``_manifest.json``. Then the
-symlink ``<export_path>/current`` is swapped to it with one atomic rename: that swap is the
-commit point. The DuckDB schema ``marts`` holds one view per table over
-``<export_path>/current/<table>.parquet``, so the DuckDB marts and the Parquet set are always
-the same build, and a kill at any moment leaves the previous set or the new one. Old build
-folders are removed, keeping the newest ``export_keep_builds``.
+Publishing: the export folder must be the project's (module ``export_folder``: new, empty,
+marked, or the earlier version's; checked before anything is built). Every audited mart and the
+build log (``dim_builds``, ``fct_build_input_files``) are written as Parquet into a hidden
+``<export_path>/builds/.<build_id>.partial`` folder, synced, and renamed to
+``<export_path>/builds/<build_id>`` with a ``_manifest.json``. Then the symlink
+``<export_path>/current`` is swapped to it with one atomic rename: that swap is the commit point.
+Right after it, ``<export_path>/current.json`` (prepared and synced before the swap) replaces the
+previous one in one rename, naming the same build for readers that cannot follow symlinks; a kill
+in between is repaired by the next build (``settle``). The DuckDB schema ``marts`` holds one view
+per table over ``<export_path>/current/<table>.parquet``, so the DuckDB marts and the Parquet set
+are always the same build, and a kill at any moment leaves the previous set or the new one. Old
+build folders the export folder's marker lists are removed, keeping the newest
+``export_keep_builds``; a failure there is a warning, never a failed build.
+
+Failures: anything that stops a load or a publish (before the commit point) is recorded at once
+as ``failed`` with one message naming the file or folder and what to do, and raised as
+:class:`BuildFailed` with that message (the plugin hands it to dbt without a traceback).
 """
 
 from __future__ import annotations
@@ -48,7 +57,8 @@ from pathlib import Path
 import duckdb
 
 from styringsoverblik import q12, settings
-from styringsoverblik.display import show
+from styringsoverblik.display import show, show_bare
+from styringsoverblik.export_folder import ExportFolder, ExportFolderError, resolve_export_root
 from styringsoverblik.loader import LoadError, load_responses, sql_literal
 
 AUDIT_SCHEMA = "marts_audit"
@@ -140,6 +150,10 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+class BuildFailed(Exception):
+    """A load or publish that stopped; recorded as failed, the message says why and what to do."""
+
+
 @dataclass
 class BuildContext:
     """What the dbt hooks pass in (as JSON)."""
@@ -172,14 +186,8 @@ class BuildContext:
         return self.command in ("run", "build") and bool(set(self.selected) & set(self.marts))
 
     def export_root(self) -> Path:
-        folder = str(self.vars.get("export_path") or "")
-        if not folder:
-            raise ValueError(
-                "var export_path is empty: it must name the folder the published Parquet sets live in "
-                "(default exports/parquet); the DuckDB schema marts reads the published set from there"
-            )
-        path = Path(folder)
-        return (path if path.is_absolute() else self.root / path).resolve()
+        """The export folder, absolute; `/`, the project root and home are refused."""
+        return resolve_export_root(str(self.vars.get("export_path") or ""), self.root)
 
     def keep_builds(self) -> int:
         return self.vars["export_keep_builds"]  # checked: an integer >= 1
@@ -201,11 +209,11 @@ def ensure_ops(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
-    """Record the attempt and load the raw responses, for a run/build that builds marts."""
+    """Record the attempt, check the export folder and load the raw responses, for a run/build
+    that builds marts. Any failure is recorded `failed` at once and raised as BuildFailed."""
     if not context.builds_marts:
         return ""
     ensure_ops(con)
-    settle(con, context.export_root())
     con.execute(
         "update ops.build_runs set status = 'interrupted', reason = 'the dbt process ended before the build finished'"
         " where status = 'running'"
@@ -231,14 +239,17 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
             f"{len(set(context.selected) & set(context.marts))} of {len(context.marts)} marts selected",
         ],
     )
-    try:
+    with recorded_failure(con, context.invocation_id, "not built"):
+        export_root = context.export_root()
+        settle(con, export_root)
+        context.keep_builds()
+        ExportFolder.claim(export_root)  # before anything is built: refused unless it is the project's
+    pattern = str(variables.get("raw_responses_path", ""))
+    with recorded_failure(con, context.invocation_id, "input not loaded", subject=pattern):
         files = load_responses(
             con, str(variables.get("raw_responses_path", "")), context.root, sheet=variables.get("xlsx_sheet") or None
         )
         q12.write_codings(con, q12.free_text_questions(context.root / "seeds"))
-    except LoadError as error:
-        finish(con, context.invocation_id, "failed", f"input not loaded: {error}")
-        raise
     con.executemany(
         """
         insert into ops.build_input_files (
@@ -256,6 +267,54 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
     sheets = "; ".join(f"{show(f.path)} sheet {show(f.sheet_name)}" for f in files if f.sheet_name is not None)
     return (f"build {context.invocation_id}: loaded {rows} raw response rows from {len(files)} file(s)"
             + (f" (workbooks read: {sheets})" if sheets else ""))
+
+
+def failure_message(error: BaseException, stage: str, subject: str = "") -> str:
+    """One message for a failure: the project's own errors as they are (they name the file or
+    folder); an operating-system error with its file and advice; anything else with its type."""
+    if isinstance(error, (LoadError, ExportFolderError, BuildFailed)):
+        return str(error)
+    if isinstance(error, OSError):
+        name = f"'{show_bare(str(error.filename))}'" if error.filename else f"a file of '{show_bare(subject)}'" if subject else "a file"
+        reading = stage == "input not loaded"
+        what = (
+            "Check that the file exists, is a regular file and may be read by the user running dbt"
+            if reading
+            else "Check that the export folder (var export_path) may be written by the user running dbt and the disk has room"
+        )
+        return f"{'Cannot read' if reading else 'Cannot write'} {name}: {error.strerror or error}. {what}; nothing was {'built or ' if reading else ''}published."
+    text = show_bare(" ".join(str(error).split()), 300)
+    if stage == "input not loaded":
+        return (
+            f"The response files ('{show_bare(subject)}', var raw_responses_path) could not be read ({type(error).__name__}: "
+            f"{text}). Check that each file the var "
+            "raw_responses_path names is a CSV file or an Excel workbook (.xlsx) as Excel saves it; nothing was built or published."
+        )
+    return f"Publishing failed ({type(error).__name__}: {text}); nothing was published, Power BI keeps the published build."
+
+
+class recorded_failure:
+    """Any exception inside becomes BuildFailed with one message, after the attempt is recorded
+    `failed` with it (committed: `styringsoverblik builds` shows it at once)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, build_id: str, stage: str, cleanup=None, subject: str = ""):
+        self.con, self.build_id, self.stage, self.cleanup, self.subject = con, build_id, stage, cleanup, subject
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None or not isinstance(error, Exception):
+            return False
+        message = failure_message(error, self.stage, self.subject)
+        if self.cleanup is not None:
+            try:
+                self.cleanup()
+            except Exception:  # the failure's own message matters more
+                pass
+        reason = message if isinstance(error, BuildFailed) else f"{self.stage}: {message}"
+        finish(self.con, self.build_id, "failed", reason)
+        raise BuildFailed(message) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,13 +393,15 @@ def end_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
             return f"build {build_id} awaits a complete audit: {outcome.reason}"
     else:
         return ""
-    rejects = record_counts(con, build_id, context) if context.builds_marts else ""
+    with recorded_failure(con, build_id, "not published"):
+        rejects = record_counts(con, build_id, context) if context.builds_marts else ""
     summary = f"{rejects}\n" if rejects else ""
     if outcome.status != "published":
         finish(con, build_id, outcome.status, outcome.reason)
         return f"{summary}build {build_id} {outcome.status.replace('_', ' ')}: {outcome.reason}; Power BI keeps the published build"
-    folder = publish(con, context, build_id)
-    return f"{summary}build {build_id} published to schema {PUBLISHED_SCHEMA} and {folder}"
+    folder, warnings = publish(con, context, build_id)
+    notes = "".join(f"\nwarning: {warning}" for warning in warnings)
+    return f"{summary}build {build_id} published to schema {PUBLISHED_SCHEMA} and {folder}{notes}"
 
 
 def pending_build(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -449,34 +510,62 @@ def tables_in(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
 # publish
 
 
-def publish(con: duckdb.DuckDBPyConnection, context: BuildContext, build_id: str) -> str:
-    """Make the audited build the published one, in one atomic step (the symlink swap)."""
-    export_root = context.export_root()
-    marts = [node_name(mart) for mart in context.marts]
-    now = utc_now()
-    con.execute(
-        "update ops.build_runs set status = 'publishing', reason = ?, finished_at = ?, published_at = ?,"
-        " export_folder = ? where build_id = ?",
-        ["every mart built and every data test on the marts passed", now, now, str(export_root / "builds" / build_id), build_id],
-    )
-    tables = {mart: f"select * from {AUDIT_SCHEMA}.{mart}" for mart in marts}
-    tables["dim_builds"] = DIM_BUILDS_SQL.format(current=sql_literal(build_id))
-    tables["fct_build_input_files"] = FCT_BUILD_INPUT_FILES_SQL.format(current=sql_literal(build_id))
-    folder = write_parquet_set(con, export_root, build_id, tables)
-    point_to(export_root, build_id)  # the commit point
-    settle(con, export_root)
-    remove_old_builds(export_root, context.keep_builds())
-    return str(folder)
+def publish(con: duckdb.DuckDBPyConnection, context: BuildContext, build_id: str) -> tuple[str, list[str]]:
+    """Make the audited build the published one, in one atomic step (the symlink swap).
+
+    Everything that can fail comes before the swap and fails the attempt (recorded, raised as
+    BuildFailed); after it the build is published, and what remains (the pointer file's rename,
+    the log, the views, removing old builds) can only add warnings. Returns the build's folder
+    and the warnings."""
+    export: dict = {}
+
+    def discard() -> None:
+        if "folder" in export:
+            export["folder"].discard_partial(build_id)
+
+    with recorded_failure(con, build_id, "not published", cleanup=discard):
+        export_root = context.export_root()
+        keep = context.keep_builds()
+        folder = export["folder"] = ExportFolder.claim(export_root)
+        marts = [node_name(mart) for mart in context.marts]
+        now = utc_now()
+        con.execute(
+            "update ops.build_runs set status = 'publishing', reason = ?, finished_at = ?, published_at = ?,"
+            " export_folder = ? where build_id = ?",
+            ["every mart built and every data test on the marts passed", now, now, str(folder.build_folder(build_id)), build_id],
+        )
+        tables = {mart: f"select * from {AUDIT_SCHEMA}.{mart}" for mart in marts}
+        tables["dim_builds"] = DIM_BUILDS_SQL.format(current=sql_literal(build_id))
+        tables["fct_build_input_files"] = FCT_BUILD_INPUT_FILES_SQL.format(current=sql_literal(build_id))
+        folder.remember(build_id)  # listed before its folder exists: a kill leaves nothing unlisted
+        final = write_parquet_set(con, folder, build_id, tables)
+        pointer = folder.prepare_pointer(build_id, now)
+        folder.swap_current(build_id)  # the commit point
+    warnings = []
+    for step, action in (
+        ("current.json not replaced", lambda: folder.replace_pointer(pointer)),
+        ("build log not updated", lambda: con.execute(
+            "update ops.build_runs set status = 'published' where build_id = ?", [build_id]
+        )),
+        ("DuckDB views not refreshed", lambda: settle(con, export_root)),
+        ("old builds not removed", lambda: warnings.extend(folder.remove_old_builds(keep, protect=build_id))),
+    ):
+        try:
+            action()
+        except Exception as error:  # published already: a warning, never a failed build
+            detail = show_bare(" ".join(str(error).split()), 300)
+            warnings.append(f"{step} ({type(error).__name__}: {detail}); the next build repairs it")
+    return str(final), warnings
 
 
-def write_parquet_set(con: duckdb.DuckDBPyConnection, export_root: Path, build_id: str, tables: dict[str, str]) -> Path:
+def write_parquet_set(con: duckdb.DuckDBPyConnection, folder: ExportFolder, build_id: str, tables: dict[str, str]) -> Path:
     """Every published table as <export_root>/builds/<build_id>/<table>.parquet, complete or absent:
     written into a hidden .partial folder, synced, then renamed."""
-    builds = export_root / "builds"
-    partial = builds / f".{build_id}.partial"
-    final = builds / build_id
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    builds = folder.root / "builds"
+    partial = folder.partial_folder(build_id)
+    final = folder.build_folder(build_id)
+    folder.discard_partial(build_id)  # an earlier attempt of this very build (the marker lists it)
+    partial.mkdir()
     manifest = {"build_id": build_id, "written_at": utc_now().isoformat() + "Z", "tables": {}}
 
     def write(table: str) -> dict:
@@ -499,7 +588,7 @@ def write_parquet_set(con: duckdb.DuckDBPyConnection, export_root: Path, build_i
     manifest_path = partial / MANIFEST
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     fsync(manifest_path)
-    if final.exists():  # an earlier attempt of the same build id that never got published
+    if final.is_dir() and not final.is_symlink():  # an earlier attempt of this build, never published
         shutil.rmtree(final)
     os.replace(partial, final)
     fsync(builds)
@@ -526,20 +615,10 @@ def point_views(con: duckdb.DuckDBPyConnection, export_root: Path, tables: list[
         )
 
 
-def point_to(export_root: Path, build_id: str) -> None:
-    """Swap the symlink <export_root>/current to builds/<build_id>: one rename, atomic."""
-    link = export_root / f".{POINTER_LINK}.tmp"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    os.symlink(f"builds/{build_id}", link)
-    os.replace(link, export_root / POINTER_LINK)
-    fsync(export_root)
-
-
 def current_export(export_root: Path) -> str | None:
-    """The build id the symlink <export_root>/current names, if any."""
-    link = export_root / POINTER_LINK
-    return Path(os.readlink(link)).name if link.is_symlink() else None
+    """The build id the symlink <export_root>/current names, if the folder is the project's."""
+    folder = ExportFolder.inspect(export_root)
+    return folder.current_build() if folder is not None else None
 
 
 def published_build(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -552,12 +631,14 @@ def published_build(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def settle(con: duckdb.DuckDBPyConnection, export_root: Path | None) -> None:
-    """Bring the log and the views in line with the symlink, the one truth of what is published:
-    the build it names is `published` (also when a kill came right after the swap), any other
-    build caught publishing is `interrupted`, and the views cover exactly its tables."""
+    """Bring the log, the views and current.json in line with the symlink, the one truth of what
+    is published: the build it names is `published` (also when a kill came right after the swap),
+    any other build caught publishing is `interrupted`, the views cover exactly its tables, and
+    current.json names it. Only an export folder of the project's is read (or written)."""
     if export_root is None or not table_exists(con, "ops", "build_runs"):
         return
-    current = current_export(export_root)
+    folder = ExportFolder.inspect(export_root)
+    current = folder.current_build() if folder is not None else None
     con.execute("update ops.build_runs set status = 'published' where build_id = ? and status != 'published'", [current])
     con.execute(
         "update ops.build_runs set status = 'interrupted', reason = 'the dbt process ended while publishing'"
@@ -572,28 +653,14 @@ def settle(con: duckdb.DuckDBPyConnection, export_root: Path | None) -> None:
         ).fetchall():
             if stale not in tables:
                 con.execute(f"drop view {PUBLISHED_SCHEMA}.{stale}")
+        row = con.execute("select published_at from ops.build_runs where build_id = ?", [current]).fetchone()
+        folder.repair_pointer(row[0] if row else None)
 
 
 def relocate(database: Path, export_root: Path) -> None:
     """Point a moved (or copied) warehouse's `marts` views at the export folder moved with it."""
     with duckdb.connect(str(database)) as con:
         settle(con, export_root.resolve())
-
-
-def remove_old_builds(export_root: Path, keep: int) -> None:
-    """Keep the newest `keep` build folders (always the published one); drop unfinished ones."""
-    builds = export_root / "builds"
-    current = current_export(export_root)
-    folders = sorted(
-        (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.stat().st_mtime_ns,
-        reverse=True,
-    )
-    for old in folders[keep:]:
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
-    for partial in builds.glob(".*.partial"):
-        shutil.rmtree(partial, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
