@@ -267,17 +267,6 @@ def test_clean_up_never_deletes_the_published_build(tmp_path):
     assert sorted(p.name for p in (root / "builds").iterdir()) == sorted([ids[0], ids[2]])
 
 
-@pytest.mark.parametrize("value, expected", [(None, 3), ("", 3), (1, 1), (5, 5), ("2", 2), (0, 1)])
-def test_keep_builds_reads_whole_numbers(value, expected):
-    assert BuildContext("id", "build", ".", vars={"export_keep_builds": value}).keep_builds() == expected
-
-
-@pytest.mark.parametrize("value", ["abc", "1.5", True, 2.5, "-1", [3]])
-def test_keep_builds_refuses_anything_else_with_a_message(value):
-    with pytest.raises(ExportFolderError, match="export_keep_builds must be a whole number"):
-        BuildContext("id", "build", ".", vars={"export_keep_builds": value}).keep_builds()
-
-
 # --------------------------------------------------------------------------------------------
 # current.json
 

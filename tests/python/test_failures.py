@@ -148,14 +148,6 @@ def test_a_failure_after_the_commit_point_is_a_warning_of_a_published_build(publ
     assert latest.startswith("*") and " published " in latest, latest
 
 
-def test_an_invalid_keep_builds_var_stops_before_anything_is_published(published_a):
-    before, workdir, before_id = published_a
-    run = build(HAND_FIXTURE, workdir, export_keep_builds="abc")
-    assert run.returncode != 0
-    assert "export_keep_builds" in run.output and "Traceback" not in run.output and "keyboard interrupt" not in run.output
-    assert_nothing_published(before, workdir, before_id)
-
-
 # --------------------------------------------------------------------------------------------
 # the pieces, without dbt
 
