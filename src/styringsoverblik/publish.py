@@ -340,7 +340,7 @@ def judge(context: BuildContext, audit_only: bool) -> Outcome:
     if failed:
         names = ", ".join(node_name(r["unique_id"]) for r in failed[:5])
         more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-        first = failure_message(failed[0].get("message") or "")
+        first = node_message(failed[0].get("message") or "")
         detail = f": {first[:500]}" if first else ""
         return Outcome("failed", f"{len(failed)} node(s) failed ({names}{more}){detail}")
     if not audit_only:
@@ -368,7 +368,7 @@ def judge(context: BuildContext, audit_only: bool) -> Outcome:
 DBT_ERROR_FRAME = re.compile(r"^(?:(?:Runtime|Database|Compilation) Error in \w+ \S+ \([^)]*\) )?(?:Invalid Input Error: )?")
 
 
-def failure_message(message: str) -> str:
+def node_message(message: str) -> str:
     """A failed node's message on one line, without dbt's frame around it (DBT_ERROR_FRAME)."""
     text = " ".join(message.split())
     text = re.split(r"\s*compiled code at \S+", text)[0]
