@@ -37,6 +37,7 @@
             'extra_survey_rounds': setting('extra_survey_rounds'),
             'xlsx_sheet': setting('xlsx_sheet'),
             'q17_neutral_scope': setting('q17_neutral_scope'),
+            'min_group_size': setting('min_group_size'),
             'strict': setting('strict'),
             'export_path': setting('export_path'),
             'export_keep_builds': setting('export_keep_builds'),

@@ -101,6 +101,7 @@ create table if not exists ops.build_input_files (
     primary key (build_id, file_path)
 );
 alter table ops.build_input_files add column if not exists sheet_name varchar;
+alter table ops.build_runs add column if not exists min_group_size integer;
 """
 
 # The published build log, rebuilt from ops.* in every publish transaction.
@@ -115,6 +116,7 @@ select
     runs.project_version,
     runs.strict,
     runs.q17_neutral_scope,
+    runs.min_group_size,
     runs.survey_years,
     runs.raw_responses_path,
     runs.export_folder,
@@ -134,6 +136,7 @@ select
     files.build_id,
     files.file_path,
     files.file_format,
+    files.sheet_name,
     files.file_size_bytes,
     files.file_sha256,
     files.raw_rows,
@@ -223,8 +226,8 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
         """
         insert into ops.build_runs (
             build_id, command, status, started_at, dbt_version, project_version, strict,
-            q17_neutral_scope, survey_years, raw_responses_path, selection
-        ) values (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+            q17_neutral_scope, min_group_size, survey_years, raw_responses_path, selection
+        ) values (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             context.invocation_id,
@@ -234,6 +237,7 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
             project_version(context.root),
             variables["strict"],  # checked values (settings.check): what is in force
             variables["q17_neutral_scope"],
+            variables.get("min_group_size"),
             None,  # the declared rounds, recorded once the build has read them (record_counts)
             variables["raw_responses_path"],
             f"{len(set(context.selected) & set(context.marts))} of {len(context.marts)} marts selected",

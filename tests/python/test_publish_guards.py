@@ -165,6 +165,7 @@ def test_the_build_log_names_the_input_with_its_sha256_and_counts(sample_build):
     assert current["finished_at"] >= current["started_at"]
     assert current["dbt_version"].startswith("1.11") and current["project_version"] == "0.1.0"
     assert current["q17_neutral_scope"] == "all" and current["survey_years"] == "2023"
+    assert current["min_group_size"] == 3
     # the Parquet set carries the same log
     build_id, tables = export_snapshot(sample_build.db_path.parent / "exports")
     assert build_id == current["build_id"]
