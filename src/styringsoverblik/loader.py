@@ -55,6 +55,8 @@ import pyarrow as pa
 from styringsoverblik import wide
 
 REQUIRED_COLUMNS = ("municipality_code", "survey_year", "question_no", "item", "answer")
+# An optional column of a long file: the generated sample writes `synthetic` on every row.
+ORIGIN_COLUMN, SYNTHETIC = "data_origin", "synthetic"
 RAW_TABLE = "raw.raw_responses"
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -103,6 +105,7 @@ class LoadedFile:
     file_format: str  # 'long', 'wide_csv' or 'wide_xlsx'
     encoding: str | None  # None for a workbook
     delimiter: str | None  # None for a workbook
+    is_synthetic: bool = False  # every row's data_origin is 'synthetic' (the shipped sample)
 
 
 def sql_literal(value: str) -> str:
@@ -329,6 +332,18 @@ class CsvFile:
         con.execute(f"create or replace temp table {table} as {self.select_sql()}")
         return self.check_complete(con, table)
 
+    def is_synthetic(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """True when the file has the sample's `data_origin` column and every row holds `synthetic`
+        (the generated sample marks itself so; see styringsoverblik.sample)."""
+        if ORIGIN_COLUMN not in self.header:
+            return False
+        (synthetic,) = con.execute(
+            f"select coalesce(bool_and(coalesce(trim(\"{ORIGIN_COLUMN}\"), '') = ?), false) "
+            f"from read_csv({self.literal}, {self.csv_options()})",
+            [SYNTHETIC],
+        ).fetchone()
+        return bool(synthetic)
+
     def read_records(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
         """Every record as the line after the previous one (the header is line 1); lines the CSV
         reader cannot parse stop the load with their line and text. Returns the records read."""
@@ -523,8 +538,12 @@ def _load_responses(con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sh
         part = f"load_part_{number}"
         rows = reader.load(con, part)
         parts.append(part)
+        synthetic = isinstance(reader, CsvFile) and reader.is_synthetic(con)
         loaded.append(
-            LoadedFile(name, probe.size_bytes, probe.sha256, rows, reader.file_format, reader.encoding, reader.delimiter)
+            LoadedFile(
+                name, probe.size_bytes, probe.sha256, rows, reader.file_format, reader.encoding, reader.delimiter,
+                synthetic,
+            )
         )
     union = "\nunion all by name\n".join(f"select * from {part}" for part in parts)
     con.execute("create schema if not exists raw")

@@ -88,6 +88,7 @@ create table if not exists ops.build_input_files (
     rejected_rows integer,
     primary key (build_id, file_path)
 );
+alter table ops.build_input_files add column if not exists is_synthetic boolean;
 """
 
 # The published build log, rebuilt from ops.* in every publish transaction.
@@ -108,7 +109,8 @@ select
     count(files.file_path)::integer as input_files,
     coalesce(sum(files.raw_rows), 0)::integer as raw_rows,
     coalesce(sum(files.valid_rows), 0)::integer as valid_rows,
-    coalesce(sum(files.rejected_rows), 0)::integer as rejected_rows
+    coalesce(sum(files.rejected_rows), 0)::integer as rejected_rows,
+    coalesce(bool_or(files.is_synthetic), false) as is_synthetic
 from ops.build_runs as runs
 left join ops.build_input_files as files on runs.build_id = files.build_id
 where runs.status = 'published' or runs.build_id = {current}
@@ -125,7 +127,8 @@ select
     files.file_sha256,
     files.raw_rows,
     files.valid_rows,
-    files.rejected_rows
+    files.rejected_rows,
+    coalesce(files.is_synthetic, false) as is_synthetic
 from ops.build_input_files as files
 inner join ops.build_runs as runs on files.build_id = runs.build_id
 where runs.status = 'published' or runs.build_id = {current}
@@ -235,11 +238,15 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
     con.executemany(
         """
         insert into ops.build_input_files (
-            build_id, file_path, file_format, file_encoding, file_delimiter, file_size_bytes, file_sha256, raw_rows
-        ) values (?, ?, ?, ?, ?, ?, ?, ?)
+            build_id, file_path, file_format, file_encoding, file_delimiter, file_size_bytes, file_sha256, raw_rows,
+            is_synthetic
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-            [context.invocation_id, f.path, f.file_format, f.encoding, f.delimiter, f.size_bytes, f.sha256, f.raw_rows]
+            [
+                context.invocation_id, f.path, f.file_format, f.encoding, f.delimiter, f.size_bytes, f.sha256,
+                f.raw_rows, f.is_synthetic,
+            ]
             for f in files
         ],
     )

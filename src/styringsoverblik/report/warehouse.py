@@ -69,6 +69,7 @@ class Build:
     raw_rows: int | None
     valid_rows: int | None
     rejected_rows: int | None
+    is_synthetic: bool | None = None  # any input file is the generated sample (the build log says so)
     files: list[dict] = field(default_factory=list)
 
 
@@ -206,16 +207,102 @@ def load_year(con: duckdb.DuckDBPyConnection, year: int) -> YearData:
         totals=_by(_year_rows(con, "fct_total_scores", year), code),
         theme_scores=_by(_year_rows(con, "fct_theme_scores", year), code, "theme_no"),
         question_scores=_by(_year_rows(con, "fct_question_scores", year), code, question),
-        benchmarks=_by(_year_rows(con, "fct_municipality_benchmarks", year), code, "subject_code"),
+        benchmarks=_by(percentiles_as_fractions(_year_rows(con, "fct_municipality_benchmarks", year)), code, "subject_code"),
         national=_by(_year_rows(con, "fct_national_benchmarks", year), "subject_code"),
         groups=_grouped(
             _year_rows(con, "fct_comparison_group_benchmarks", year, "and subject_code = 'total'", "grouping_code"),
             code,
         ),
-        gaps=_grouped(_year_rows(con, "fct_recommendation_gaps", year, order="gain_rank"), code),
+        gaps={
+            municipality: ranked_gaps(found)
+            for municipality, found in _grouped(
+                _year_rows(con, "fct_recommendation_gaps", year, order="municipality_code, gain_rank, question_no"), code
+            ).items()
+        },
         distributions=_grouped(
             _year_rows(con, "fct_answer_distributions", year, order="question_no, item_key, option_no"), question
         ),
         item_labels=_item_labels(con),
         answers=_answers(con, year),
     )
+
+
+# --- adapters to the marts' columns while they change (see the functions' notes) ---------------
+
+GAIN_DECIMALS = 9  # gains equal up to floating-point noise are equal (fct_recommendation_gaps)
+
+
+def percentiles_as_fractions(found: list[dict]) -> list[dict]:
+    """`national_percentile` as a fraction 0-1, whatever scale the mart publishes.
+
+    ADAPTER (issue 17): `fct_municipality_benchmarks.national_percentile` was published as 0-100
+    and becomes a fraction 0-1. The report is written for fractions; this is the one place that
+    reads the column. On the 0-100 scale the best of two or more ranked municipalities has 100,
+    so a year whose largest percentile exceeds 1 is on the old scale and is divided by 100. Once
+    every warehouse publishes fractions this function can return `found` unchanged.
+    """
+    values = [row["national_percentile"] for row in found if row.get("national_percentile") is not None]
+    if values and max(values) > 1:
+        return [
+            {**row, "national_percentile": None if row["national_percentile"] is None else row["national_percentile"] / 100}
+            for row in found
+        ]
+    return found
+
+
+def ranked_gaps(found: list[dict]) -> list[dict]:
+    """One municipality's recommendation gaps in display order, each with `shared_rank` (equal
+    gains share a rank, 1, 1, 3) and `tied_count` (how many gaps have that rank).
+
+    ADAPTER (issue 18): `fct_recommendation_gaps.gain_rank` gives equal gains one rank and the
+    mart orders ties (a display-order column). A mart without shared ranks (every `gain_rank`
+    distinct although gains tie) is ranked here by the gain to GAIN_DECIMALS decimals, keeping
+    the mart's order within a tie.
+    """
+    order_column = next((name for name in ("display_order", "gain_order", "display_rank") if found and name in found[0]), None)
+    rows = sorted(found, key=lambda row: (row[order_column], row["question_no"])) if order_column else list(found)
+    ranks = [row["gain_rank"] for row in rows]
+    gains = [round(row["total_gain"], GAIN_DECIMALS) for row in rows]
+    mart_shares_ranks = len(set(ranks)) < len(ranks) or len(set(gains)) == len(gains)
+    result = []
+    for index, row in enumerate(rows):
+        if mart_shares_ranks:
+            shared = row["gain_rank"]
+        else:
+            shared = 1 + sum(1 for gain in gains if gain > gains[index])
+        result.append({**row, "shared_rank": shared})
+    counts: dict[int, int] = defaultdict(int)
+    for row in result:
+        counts[row["shared_rank"]] += 1
+    return [{**row, "tied_count": counts[row["shared_rank"]]} for row in result]
+
+
+# --- one read, then the warehouse is released ------------------------------------------------
+
+
+@dataclass
+class ReportInput:
+    """Everything the report shows, read in one go so the warehouse can be closed before any
+    page is rendered or printed (a build may then start while PDFs print)."""
+
+    build: Build
+    data: YearData
+    responding_per_year: dict[int, int]
+    municipality_count: int
+
+
+def read_report(database: Path, year: int | None) -> ReportInput:
+    """Open the warehouse read-only, read the current build and one year, and close it again."""
+    with connect(database) as con:
+        build = current_build(con)
+        resolved = resolve_year(con, year)
+        data = load_year(con, resolved)
+        per_year = {
+            row["survey_year"]: row["responding"]
+            for row in rows(
+                con,
+                "select survey_year, count(*) as responding from marts.fct_response_completeness group by survey_year",
+            )
+        }
+        municipality_count = rows(con, "select count(*) as n from marts.dim_municipalities")[0]["n"]
+    return ReportInput(build, data, per_year, municipality_count)
