@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -51,38 +51,90 @@ def pdf_path(page: Path) -> Path:
 
 def print_all(pages: list[Path], at_once: int = PAGES_AT_ONCE) -> list[Path]:
     """Each page to `<page>.pdf` beside it; a PdfError when Chromium fails or writes nothing (PDFs
-    already written by this call stay: the caller writes into a staging folder).
-
-    Runs in a thread of its own, so an event loop of the caller (or Playwright's sync API in a
-    test) does not meet this one."""
-    executable = chromium_path()
-    if not pages:
-        return []
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, _print_all(executable, pages, at_once)).result()
+    already written by this call stay: the caller writes into a staging folder)."""
+    with Printer(at_once) as printer:
+        for page in pages:
+            printer.submit(page)
+        return printer.wait()
 
 
-async def _print_all(executable: str, pages: list[Path], at_once: int) -> list[Path]:
-    from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import async_playwright
+class Printer:
+    """One headless Chromium printing pages while the caller renders more: `submit(page)` queues
+    a page (at most `at_once` print at the same time), `wait()` returns the PDFs in submission
+    order or raises the first PdfError. The browser runs on an event loop in a thread of its own,
+    so the caller's rendering (one core) overlaps Chromium's printing (the other), and an event
+    loop of the caller (or Playwright's sync API in a test) does not meet this one."""
 
-    try:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=executable, args=LAUNCH_FLAGS, headless=True, timeout=TIMEOUT_SECONDS * 1000
+    def __init__(self, at_once: int = PAGES_AT_ONCE):
+        self.executable = chromium_path()
+        self.at_once = max(1, at_once)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="pdf-printer", daemon=True)
+        self.futures: list = []
+        self.browser = None
+        self.playwright = None
+
+    def __enter__(self) -> "Printer":
+        self.thread.start()
+        try:
+            self._call(self._start())
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for future in self.futures:
+            future.cancel()
+        try:
+            self._call(self._close())
+        finally:
+            self._stop()
+
+    def submit(self, page: Path) -> None:
+        self.futures.append(asyncio.run_coroutine_threadsafe(self._print(page), self.loop))
+
+    def wait(self) -> list[Path]:
+        return [future.result() for future in self.futures]
+
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def _stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+    async def _start(self) -> None:
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import async_playwright
+
+        self.slots = asyncio.Semaphore(self.at_once)
+        try:
+            self.playwright = await async_playwright().start()
+            self.browser = await self.playwright.chromium.launch(
+                executable_path=self.executable, args=LAUNCH_FLAGS, headless=True, timeout=TIMEOUT_SECONDS * 1000
             )
+        except PlaywrightError as error:
+            await self._close()
+            raise PdfError(f"Chromium could not start: {str(error).strip()[:500]}") from error
+
+    async def _close(self) -> None:
+        if self.browser is not None:
+            await self.browser.close()
+            self.browser = None
+        if self.playwright is not None:
+            await self.playwright.stop()
+            self.playwright = None
+
+    async def _print(self, page: Path) -> Path:
+        from playwright.async_api import Error as PlaywrightError
+
+        async with self.slots:
             try:
-                slots = asyncio.Semaphore(max(1, at_once))
-
-                async def print_one(page_file: Path) -> Path:
-                    async with slots:
-                        return await _print_one(browser, page_file)
-
-                return list(await asyncio.gather(*(print_one(page) for page in pages)))
-            finally:
-                await browser.close()
-    except PlaywrightError as error:
-        raise PdfError(f"Chromium could not print the pages: {str(error).strip()[:500]}") from error
+                return await _print_one(self.browser, page)
+            except PlaywrightError as error:
+                raise PdfError(f"Chromium could not print {page}: {str(error).strip()[:500]}") from error
 
 
 async def _print_one(browser, page_file: Path) -> Path:

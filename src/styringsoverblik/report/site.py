@@ -9,6 +9,7 @@ response that year do not survive from an earlier run.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -84,20 +85,23 @@ def write_year(
     try:
         if on_stage:
             on_stage("rendering")
-        pages = []
-        for code in data.responding if codes is None else codes:
-            for name, render in ((str(code), render_municipality), (detail_name(code), render_detail)):
-                page = staging / f"{name}.html"
-                page.write_text(
-                    render(env, data, build, code, pdf_link=with_pdf, with_index=not anonymous), encoding="utf-8"
-                )
-                pages.append(page)
-        if not anonymous:
-            (staging / "index.html").write_text(render_year_index(env, data, build), encoding="utf-8")
-        if with_pdf:
-            if on_stage:
+        with contextlib.ExitStack() as stack:
+            # pages print while the next ones render (Chromium on one core, rendering on the other)
+            printer = stack.enter_context(pdf.Printer()) if with_pdf else None
+            if printer and on_stage:
                 on_stage("printing")
-            pdf.print_all(pages)
+            for code in data.responding if codes is None else codes:
+                for name, render in ((str(code), render_municipality), (detail_name(code), render_detail)):
+                    page = staging / f"{name}.html"
+                    page.write_text(
+                        render(env, data, build, code, pdf_link=with_pdf, with_index=not anonymous), encoding="utf-8"
+                    )
+                    if printer:
+                        printer.submit(page)
+            if not anonymous:
+                (staging / "index.html").write_text(render_year_index(env, data, build), encoding="utf-8")
+            if printer:
+                printer.wait()
         return _swap_into_place(staging, out / str(data.year))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
