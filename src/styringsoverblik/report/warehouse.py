@@ -6,6 +6,7 @@ one `is_current` row that has finished publishing. Every query here reads schema
 
 from __future__ import annotations
 
+import math
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -229,7 +230,15 @@ def load_year(con: duckdb.DuckDBPyConnection, year: int) -> YearData:
 
 # --- adapters to the marts' columns while they change (see the functions' notes) ---------------
 
-GAIN_DECIMALS = 9  # gains equal up to floating-point noise are equal (fct_recommendation_gaps)
+GAIN_DECIMALS = 1  # gains equal as published (one decimal, as printed) share a rank (fct_recommendation_gaps)
+
+
+def published_gain(gain: float) -> float:
+    """The gain to the published precision; floating-point noise first rounded away, so that 2.05
+    computed as 2.0499999999 ranks as 2.1 (as fct_recommendation_gaps.total_gain_rounded), and a
+    half rounded up as DuckDB's round() does (Python's round() would give 2.0 for the binary 2.05)."""
+    scale = 10**GAIN_DECIMALS
+    return math.floor(round(gain, 9) * scale + 0.5) / scale
 
 
 def percentiles_as_fractions(found: list[dict]) -> list[dict]:
@@ -254,15 +263,15 @@ def ranked_gaps(found: list[dict]) -> list[dict]:
     """One municipality's recommendation gaps in display order, each with `shared_rank` (equal
     gains share a rank, 1, 1, 3) and `tied_count` (how many gaps have that rank).
 
-    ADAPTER (issue 18): `fct_recommendation_gaps.gain_rank` gives equal gains one rank and the
-    mart orders ties (a display-order column). A mart without shared ranks (every `gain_rank`
-    distinct although gains tie) is ranked here by the gain to GAIN_DECIMALS decimals, keeping
-    the mart's order within a tie.
+    ADAPTER (issue 18): `fct_recommendation_gaps.gain_rank` gives gains equal to the published
+    precision one rank (rank()) and `display_order` orders the ties. A mart of an earlier version
+    (`gain_rank` 1..n, no `display_order`) is ranked here the same way, by the gain to
+    GAIN_DECIMALS decimals, keeping the mart's order within a tie.
     """
-    order_column = next((name for name in ("display_order", "gain_order", "display_rank") if found and name in found[0]), None)
+    order_column = "display_order" if found and "display_order" in found[0] else None
     rows = sorted(found, key=lambda row: (row[order_column], row["question_no"])) if order_column else list(found)
     ranks = [row["gain_rank"] for row in rows]
-    gains = [round(row["total_gain"], GAIN_DECIMALS) for row in rows]
+    gains = [published_gain(row["total_gain"]) for row in rows]
     mart_shares_ranks = len(set(ranks)) < len(ranks) or len(set(gains)) == len(gains)
     result = []
     for index, row in enumerate(rows):
@@ -270,7 +279,9 @@ def ranked_gaps(found: list[dict]) -> list[dict]:
             shared = row["gain_rank"]
         else:
             shared = 1 + sum(1 for gain in gains if gain > gains[index])
-        result.append({**row, "shared_rank": shared})
+        # the gain as printed: the mart's rounding where it publishes one
+        shown = row["total_gain_rounded"] if row.get("total_gain_rounded") is not None else gains[index]
+        result.append({**row, "shared_rank": shared, "gain_shown": shown})
     counts: dict[int, int] = defaultdict(int)
     for row in result:
         counts[row["shared_rank"]] += 1
