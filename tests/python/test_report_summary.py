@@ -306,6 +306,9 @@ def test_summary_pdfs_fit_on_three_pages(db, year, tie_case, tmp_path):
     for c in picked:
         assert 1 <= pdf_pages(year_dir / f"{c}.pdf") <= 3, c
         assert pdf_pages(year_dir / f"{c}-detaljer.pdf") > 3, c
+        for name in (f"{c}.pdf", f"{c}-detaljer.pdf"):  # the sample: every printed page says so
+            pages = PdfReader(str(year_dir / name)).pages
+            assert all(SYNTHETIC_NOTE in page.extract_text() for page in pages), name
     # printed, the tied recommendations are listed (the folded list is opened for print)
     text = " ".join(page.extract_text() for page in PdfReader(str(year_dir / f"{code}.pdf")).pages)
     assert "andre anbefalinger giver samme gevinst" in text

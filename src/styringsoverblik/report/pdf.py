@@ -137,6 +137,20 @@ class Printer:
                 raise PdfError(f"Chromium could not print {page}: {str(error).strip()[:500]}") from error
 
 
+def footer(synthetic: bool) -> str:
+    """The printed footer of every page (in the bottom margin): the page number, and on a page
+    from the synthetic sample the warning the page shows at its top."""
+    warning = (
+        '<span style="color:#8a1c1c;font-weight:bold">Syntetiske data – ikke rigtige besvarelser</span> · '
+        if synthetic
+        else ""
+    )
+    return (
+        '<div style="width:100%;font-size:8pt;font-family:Helvetica,Arial,sans-serif;text-align:center;color:#5b636e">'
+        f'{warning}Side <span class="pageNumber"></span> af <span class="totalPages"></span></div>'
+    )
+
+
 async def _print_one(browser, page_file: Path) -> Path:
     target = pdf_path(page_file)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -145,7 +159,16 @@ async def _print_one(browser, page_file: Path) -> Path:
         page = await context.new_page()
         await page.goto(page_file.resolve().as_uri(), wait_until="load", timeout=TIMEOUT_SECONDS * 1000)
         await page.evaluate(OPEN_FOR_PRINT)
-        await page.pdf(path=str(tmp), format="A4", prefer_css_page_size=True, print_background=True)
+        synthetic = await page.locator("[data-field=synthetic]").count() > 0
+        await page.pdf(
+            path=str(tmp),
+            format="A4",
+            prefer_css_page_size=True,
+            print_background=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=footer(synthetic),
+        )
     finally:
         await context.close()
     if not tmp.is_file() or tmp.stat().st_size == 0:
