@@ -366,3 +366,10 @@ def test_unknown_municipality_is_refused(tmp_path, db, capsys):
     assert cli.main(["report", "--out", str(out), "--database", str(db), "--municipality", "999"]) == 2
     assert "municipality 999 has no response" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_benchmark_reports_seconds_per_municipality():
+    from styringsoverblik.benchmark import Measured, ReportTime, render_report
+
+    table = render_report("sample", [ReportTime(72, 144, Measured(36.0, 400.0)), ReportTime(72, 144, Measured(54.0, 420.0))])
+    assert "| 72 | 144 | 45.0 | 0.62 | 410 |" in table
