@@ -373,3 +373,12 @@ def test_benchmark_reports_seconds_per_municipality():
 
     table = render_report("sample", [ReportTime(72, 144, Measured(36.0, 400.0)), ReportTime(72, 144, Measured(54.0, 420.0))])
     assert "| 72 | 144 | 45.0 | 0.62 | 410 |" in table
+
+
+def test_one_municipality_without_anonymous_writes_no_index(db, year, tie_case, tmp_path):
+    code, _ = tie_case
+    out = tmp_path / "one"
+    assert cli.main(["report", "--out", str(out), "--database", str(db), "--municipality", str(code)]) == 0
+    assert sorted(path.name for path in (out / str(year)).iterdir()) == [f"{code}-detaljer.html", f"{code}.html"]
+    assert not (out / "index.html").exists()
+    assert 'href="index.html"' in (out / str(year) / f"{code}.html").read_text(encoding="utf-8")

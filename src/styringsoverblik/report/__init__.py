@@ -9,10 +9,11 @@ Reads the published marts read-only and writes, in Danish with the technical not
 - `DIR/index.html`, linking to the years in DIR,
 - with `--pdf`, a PDF beside every municipality page (headless Chromium, A4, printed in parallel).
 
-With `--municipality CODE` only that municipality's two pages (and PDFs) are written, beside the
-year's index of all municipalities; with `--anonymous` as well (the report to send to the
-municipality alone) no index is written and nothing links to one: the pages show national and
-group figures and answer distributions as counts, and name no other municipality anywhere.
+With `--municipality CODE` only that municipality's two pages (and PDFs) are written, no index
+(their navigation still links the site's indexes, for pages copied into a full site); with
+`--anonymous` as well (the report to send to the municipality alone) nothing links to an index
+either: the pages show national and group figures and answer distributions as counts, and name
+no other municipality anywhere.
 
 The warehouse is opened read-only, read once, and closed before any page is rendered or
 printed, so a build can start while PDFs print.
@@ -52,12 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="CODE",
-        help="write only this municipality's pages (summary and detail) and the year's index",
+        help="write only this municipality's pages (summary and detail), no index",
     )
     parser.add_argument(
         "--anonymous",
         action="store_true",
-        help="with --municipality: no index, nothing names another municipality (national and group figures only)",
+        help="with --municipality: no link to the indexes either; nothing names another municipality",
     )
 
 
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace, on_stage: Callable[[str], None] | None = None)
         year_dir = site.write_year(
             args.out, data, build, with_pdf=args.pdf, codes=codes, anonymous=args.anonymous, on_stage=on_stage
         )
-        if not args.anonymous:
+        if codes is None:
             site.write_root_index(args.out, build, found.responding_per_year, found.municipality_count)
     except ReportError as error:
         print(f"report: {error}", file=sys.stderr)

@@ -76,8 +76,9 @@ def write_year(
     """Every page of one year (and its PDFs), swapped into `out/<year>` at the end; returns that
     folder. Nothing of the year is replaced when a page or a PDF fails.
 
-    `codes`: only these municipalities' pages (default: every responding one). `anonymous`: no
-    year index and no link to one (the own-only report: nothing names another municipality).
+    `codes`: only these municipalities' pages and no year index (an index would list pages that
+    are not there). `anonymous`: no link to the site's indexes either (the own-only report:
+    nothing names another municipality).
     `on_stage` is called with "rendering" and "printing" as the run reaches each stage."""
     env = environment()
     out.mkdir(parents=True, exist_ok=True)
@@ -98,7 +99,7 @@ def write_year(
                     )
                     if printer:
                         printer.submit(page)
-            if not anonymous:
+            if codes is None:
                 (staging / "index.html").write_text(render_year_index(env, data, build), encoding="utf-8")
             if printer:
                 printer.wait()
