@@ -382,3 +382,15 @@ def test_one_municipality_without_anonymous_writes_no_index(db, year, tie_case, 
     assert sorted(path.name for path in (out / str(year)).iterdir()) == [f"{code}-detaljer.html", f"{code}.html"]
     assert not (out / "index.html").exists()
     assert 'href="index.html"' in (out / str(year) / f"{code}.html").read_text(encoding="utf-8")
+
+
+def test_a_municipality_meeting_every_recommendation(db, year, tie_case):
+    code, _ = tie_case
+    with report_warehouse.connect(db) as con:
+        data, build = report_warehouse.load_year(con, year), report_warehouse.current_build(con)
+    data.gaps[code] = []
+    html = report_site.render_municipality(report_site.environment(), data, build, code)
+    assert "Kommunen har 100 på alle besvarede spørgsmål." in html
+    assert "samme gevinst" not in html and "<ol class=\"gaps\">" not in html
+    detail = report_site.render_detail(report_site.environment(), data, build, code)
+    assert "Kommunen har 100 på alle besvarede spørgsmål." in detail
