@@ -394,3 +394,17 @@ def test_a_municipality_meeting_every_recommendation(db, year, tie_case):
     assert "samme gevinst" not in html and "<ol class=\"gaps\">" not in html
     detail = report_site.render_detail(report_site.environment(), data, build, code)
     assert "Kommunen har 100 på alle besvarede spørgsmål." in detail
+
+
+def test_no_municipality_page_names_another(site, year):
+    """Every municipality's summary and detail (not only the own-only report) name no other
+    municipality: distributions are counts, comparisons are means."""
+    pages = sorted((site / str(year)).glob("*.html"))
+    codes = {int(page.name.split(".")[0].split("-")[0]) for page in pages if page.name[0].isdigit()}
+    assert len(codes) > 50
+    for code in codes:
+        pattern = re.compile("|".join(rf"(?<![\w-]){re.escape(name)}(?![\w-])" for name in other_names(code)))
+        for page in (site / str(year) / f"{code}.html", site / str(year) / f"{code}-detaljer.html"):
+            html = page.read_text(encoding="utf-8")
+            found = pattern.search(visible_text(html))
+            assert found is None, f"{page.name} names {found.group(0) if found else ''}"
