@@ -30,7 +30,7 @@ if [ ! -x .venv/bin/python ]; then
     "$python_bin" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+.venv/bin/python -m pip install --quiet -e '.[dev]'
 
 export DBT_PROFILES_DIR="$PWD"
 mkdir -p warehouse

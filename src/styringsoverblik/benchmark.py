@@ -30,7 +30,12 @@ the marginal cost that no rewrite of the models removes.
 
 Prints Markdown tables on stdout (progress goes to stderr).
 
-Usage:  python -m styringsoverblik.benchmark [--sizes 98x1 98x10 98x100] [--repeat 3] [--keep] [--write-cost]
+With ``--report`` it also times ``styringsoverblik report --pdf`` (the whole static site with
+every summary and detail PDF) on the sample's last build, and prints the seconds per
+municipality (the goal: under 1 s per municipality on two cores).
+
+Usage:  python -m styringsoverblik.benchmark [--sizes 98x1 98x10 98x100] [--repeat 3] [--keep] [--write-cost] [--report]
+        (``--sizes`` with no size: the sample alone, e.g. ``--sizes --report --repeat 1``)
 """
 
 from __future__ import annotations
@@ -201,9 +206,14 @@ def floor_sql(responses: Path, rubric_dir: Path = RUBRIC_DIR) -> list[str]:
 create or replace table question_scores as
 with
 raw as (
-    select * from read_csv({_sql_literal(responses)}, header = true, delim = ',', quote = '"', columns = {{
-        'municipality_code': 'INTEGER', 'survey_year': 'INTEGER', 'question_no': 'INTEGER',
-        'item': 'VARCHAR', 'answer': 'VARCHAR'}})
+    -- by name: the shipped sample has an extra column (data_origin)
+    select
+        cast(municipality_code as integer) as municipality_code,
+        cast(survey_year as integer) as survey_year,
+        cast(question_no as integer) as question_no,
+        item,
+        answer
+    from read_csv({_sql_literal(responses)}, header = true, delim = ',', quote = '"', all_varchar = true)
 ),
 questions as (
     select question_no, theme_no, scoring_rule
@@ -505,6 +515,41 @@ class Row:
     totals_agree: str
 
 
+@dataclass
+class ReportTime:
+    municipalities: int
+    pdfs: int
+    measured: Measured
+
+
+def measure_report(warehouse: Path, run_dir: Path) -> ReportTime:
+    """`styringsoverblik report --pdf`: the full site with every PDF (summary and detail per
+    municipality), from a published warehouse, in a process of its own."""
+    _fresh(run_dir)
+    run_dir.mkdir(parents=True)
+    out = run_dir / "site"
+    argv = [sys.executable, "-m", "styringsoverblik.cli", "report", "--out", str(out), "--database", str(warehouse), "--pdf"]
+    measured = measure(argv, run_dir / "report.log")
+    pdfs = [path for path in out.glob("*/*.pdf")]
+    municipalities = sum(1 for path in pdfs if path.stem.isdigit())
+    return ReportTime(municipalities, len(pdfs), measured)
+
+
+def render_report(label: str, times: list[ReportTime]) -> str:
+    median = _median([time.measured for time in times])
+    first = times[0]
+    per = median.seconds / first.municipalities if first.municipalities else float("nan")
+    return "\n".join(
+        [
+            f"Report with PDFs ({label}, {os.cpu_count()} cores, median of {len(times)}):",
+            "",
+            "| municipalities | PDFs | s | s per municipality | peak MB |",
+            "|---:|---:|---:|---:|---:|",
+            f"| {first.municipalities} | {first.pdfs} | {median.seconds:.1f} | {per:.2f} | {median.peak_mb:.0f} |",
+        ]
+    )
+
+
 def _median(values: list[Measured]) -> Measured:
     return Measured(statistics.median(v.seconds for v in values), statistics.median(v.peak_mb for v in values))
 
@@ -556,8 +601,8 @@ def _progress(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--sizes", nargs="+", type=parse_size, default=None, metavar="MxR",
-        help=f"municipalities x rounds (default: {' '.join(DEFAULT_SIZES)})",
+        "--sizes", nargs="*", type=parse_size, default=None, metavar="MxR",
+        help=f"municipalities x rounds (default: {' '.join(DEFAULT_SIZES)}; none: the sample alone)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (inputs, databases, logs)")
@@ -566,10 +611,14 @@ def main(argv: list[str] | None = None) -> int:
         "--write-cost", action="store_true",
         help="also time writing each built mart as a table and as Parquet, nothing computed",
     )
+    parser.add_argument(
+        "--report", action="store_true",
+        help="also time `styringsoverblik report --pdf` (the full site with PDFs) on the sample's build",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    sizes = args.sizes or [parse_size(s) for s in DEFAULT_SIZES]
+    sizes = [parse_size(s) for s in DEFAULT_SIZES] if args.sizes is None else args.sizes
 
     work = Path(tempfile.mkdtemp(prefix="styringsoverblik-benchmark-"))
     try:
@@ -580,6 +629,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows = []
         writes = []
+        report = None
+        if args.report:
+            times = []
+            for attempt in range(1, args.repeat + 1):
+                _progress(f"report --pdf on the sample's build {attempt}/{args.repeat}")
+                times.append(measure_report(work / "sample" / "project" / "project.duckdb", work / "report"))
+            report = render_report(f"shipped sample {sample_municipalities} × {len(sample_years)}", times)
         for municipalities, rounds in sizes:
             label = f"{municipalities} × {rounds}"
             responses = work / f"{municipalities}x{rounds}" / "responses.csv"
@@ -600,6 +656,8 @@ def main(argv: list[str] | None = None) -> int:
         print(render_table(baseline, rows, args.repeat), flush=True)
         for table in writes:
             print(f"\n{table}", flush=True)
+        if report:
+            print(f"\n{report}", flush=True)
         if args.keep:
             _progress(f"work folder kept: {work}")
         else:

@@ -71,6 +71,8 @@ from styringsoverblik import wide
 from styringsoverblik.display import MAX_SHOWN_CHARS, show, show_bare
 
 REQUIRED_COLUMNS = ("municipality_code", "survey_year", "question_no", "item", "answer")
+# An optional column of a long file: the generated sample writes `synthetic` on every row.
+ORIGIN_COLUMN, SYNTHETIC = "data_origin", "synthetic"
 RAW_TABLE = "raw.raw_responses"
 # A long CSV has five columns; a header beyond these limits is no response file's.
 MAX_CSV_COLUMNS = 2000
@@ -126,6 +128,7 @@ class LoadedFile:
     encoding: str | None  # None for a workbook
     delimiter: str | None  # None for a workbook
     sheet_name: str | None = None  # the sheet read from a workbook; None for a CSV
+    is_synthetic: bool = False  # every row's data_origin is 'synthetic' (the shipped sample)
 
 
 def sql_literal(value: str) -> str:
@@ -573,6 +576,19 @@ class CsvFile:
                 f"'{self.delimiter}'): {show_bare(str(error))}. Check that it is a CSV file saved as UTF-8."
             ) from None
 
+    def is_synthetic(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """True when the file has the sample's `data_origin` column and every row holds `synthetic`
+        (the generated sample marks itself so; see styringsoverblik.sample)."""
+        if ORIGIN_COLUMN not in self.header:
+            return False
+        origin = f"c{self.header.index(ORIGIN_COLUMN) + 1}"  # the loader's own name, by position
+        (synthetic,) = con.execute(
+            f"select coalesce(bool_and(coalesce(trim({origin}), '') = $synthetic), false) "
+            f"from read_csv($path, {self.csv_options()})",
+            {"path": self.duckdb_path, "encoding": self.encoding, "delimiter": self.delimiter, "synthetic": SYNTHETIC},
+        ).fetchone()
+        return bool(synthetic)
+
     def read_records(self, con: duckdb.DuckDBPyConnection, table: str) -> int:
         """Every record as the line after the previous one (the header is line 1); lines the CSV
         reader cannot parse stop the load with their line and text. Returns the records read."""
@@ -792,9 +808,12 @@ def _load_responses(con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sh
         part = f"load_part_{number}"
         rows = reader.load(con, part)
         parts.append(part)
+        synthetic = isinstance(reader, CsvFile) and reader.is_synthetic(con)
         loaded.append(
-            LoadedFile(name, probe.size_bytes, probe.sha256, rows, reader.file_format, reader.encoding, reader.delimiter,
-                       reader.sheet_name)
+            LoadedFile(
+                name, probe.size_bytes, probe.sha256, rows, reader.file_format, reader.encoding, reader.delimiter,
+                sheet_name=reader.sheet_name, is_synthetic=synthetic,
+            )
         )
     union = "\nunion all by name\n".join(f"select * from {part}" for part in parts)
     con.execute("create schema if not exists raw")

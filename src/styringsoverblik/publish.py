@@ -102,6 +102,7 @@ create table if not exists ops.build_input_files (
 );
 alter table ops.build_input_files add column if not exists sheet_name varchar;
 alter table ops.build_runs add column if not exists min_group_size integer;
+alter table ops.build_input_files add column if not exists is_synthetic boolean;
 """
 
 # The published build log, rebuilt from ops.* in every publish transaction.
@@ -123,7 +124,8 @@ select
     count(files.file_path)::integer as input_files,
     coalesce(sum(files.raw_rows), 0)::integer as raw_rows,
     coalesce(sum(files.valid_rows), 0)::integer as valid_rows,
-    coalesce(sum(files.rejected_rows), 0)::integer as rejected_rows
+    coalesce(sum(files.rejected_rows), 0)::integer as rejected_rows,
+    coalesce(bool_or(files.is_synthetic), false) as is_synthetic
 from ops.build_runs as runs
 left join ops.build_input_files as files on runs.build_id = files.build_id
 where runs.status = 'published' or runs.build_id = {current}
@@ -141,7 +143,8 @@ select
     files.file_sha256,
     files.raw_rows,
     files.valid_rows,
-    files.rejected_rows
+    files.rejected_rows,
+    coalesce(files.is_synthetic, false) as is_synthetic
 from ops.build_input_files as files
 inner join ops.build_runs as runs on files.build_id = runs.build_id
 where runs.status = 'published' or runs.build_id = {current}
@@ -258,12 +261,14 @@ def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
         """
         insert into ops.build_input_files (
             build_id, file_path, file_format, file_encoding, file_delimiter, file_size_bytes, file_sha256, raw_rows,
-            sheet_name
-        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            sheet_name, is_synthetic
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-            [context.invocation_id, f.path, f.file_format, f.encoding, f.delimiter, f.size_bytes, f.sha256, f.raw_rows,
-             f.sheet_name]
+            [
+                context.invocation_id, f.path, f.file_format, f.encoding, f.delimiter, f.size_bytes, f.sha256,
+                f.raw_rows, f.sheet_name, f.is_synthetic,
+            ]
             for f in files
         ],
     )

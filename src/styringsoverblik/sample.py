@@ -12,8 +12,9 @@ How it was generated::
         --out data/sample/responses_2023_synthetic.csv --seed 2023 --municipalities 72 --year 2023
 
 Output contract (the warehouse's raw input): UTF-8 without BOM, LF line ends,
-header exactly ``municipality_code,survey_year,question_no,item,answer`` and
-one row per answered cell:
+header exactly ``municipality_code,survey_year,question_no,item,answer,data_origin`` and
+one row per answered cell, ``data_origin`` = ``synthetic`` on every row (the loader marks the file
+synthetic in the build log, and every report page says so):
 
 - ``item`` is the item's label as printed in the technical note (empty for a
   question without items); ``answer`` is the option's label as printed.
@@ -58,6 +59,12 @@ REFERENCE_DIR = ROOT / "seeds" / "reference"
 DEFAULT_OUT = ROOT / "data" / "sample" / "responses_2023_synthetic.csv"
 
 HEADER = ("municipality_code", "survey_year", "question_no", "item", "answer")
+# The sample file's own extra column: every row says it is generated. The loader ignores extra
+# columns of a long file but records a file whose every row is `synthetic` as synthetic
+# (loader.LoadedFile.is_synthetic), and the build log and the report say so.
+ORIGIN_COLUMN = "data_origin"
+SYNTHETIC = "synthetic"
+SAMPLE_HEADER = (*HEADER, ORIGIN_COLUMN)
 
 # Codes reserved for hand-computed test fixtures: never in the synthetic sample.
 RESERVED_MUNICIPALITIES = frozenset({"825", "741", "492", "563", "665"})
@@ -424,12 +431,13 @@ def _ensure_unticked(questions, chosen, maturity, answers) -> None:
 
 
 def render_csv(rows: list[dict]) -> str:
-    """The CSV text of `rows` (header first, LF line ends)."""
+    """The CSV text of `rows` (header first, LF line ends), each row marked `data_origin` =
+    `synthetic`."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer.writerow(SAMPLE_HEADER)
     for row in rows:
-        writer.writerow([row[col] for col in HEADER])
+        writer.writerow([*(row[col] for col in HEADER), SYNTHETIC])
     return buf.getvalue()
 
 

@@ -8,6 +8,7 @@ scores, not read from the benchmark marts the report uses.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
@@ -147,6 +148,13 @@ def municipality_page(browser, site, showcase):
 
 
 @pytest.fixture(scope="module")
+def detail_page(browser, site, showcase):
+    opened = OpenedPage(browser, site["out"] / str(site["year"]) / f"{showcase}-detaljer.html")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
 def index_page(browser, site):
     opened = OpenedPage(browser, site["out"] / str(site["year"]) / "index.html")
     yield opened
@@ -261,34 +269,51 @@ def test_theme_chart_has_seven_bars_and_a_table(municipality_page):
     assert municipality_page.page.locator(".theme-table tbody tr").count() == 7
 
 
+def published(gain: float) -> float:
+    """A gain as printed (one decimal; noise below 1e-9 rounded away first): equal ones share a rank."""
+    return math.floor(round(gain, 9) * 10 + 0.5) / 10  # half up, as DuckDB's round()
+
+
 def test_recommendation_gaps_by_gain_rank(municipality_page, published_db, site, showcase):
+    """The five first recommendations in the mart's order, each gain shown; equal gains share a
+    rank (computed here from the gains)."""
     gains = sql(
         published_db,
-        """select question_no, total_gain from marts.fct_recommendation_gaps
-           where survey_year = ? and municipality_code = ? order by display_order limit 5""",
+        """select question_no, total_gain, recommendation_text, recommendation_source from marts.fct_recommendation_gaps
+           where survey_year = ? and municipality_code = ? order by gain_rank, question_no""",
         [site["year"], showcase],
     )
     items = municipality_page.page.locator("ol.gaps > li")
-    assert items.count() == len(gains)
-    for index, (question_no, gain) in enumerate(gains):
+    assert items.count() == min(5, len(gains))
+    shown = {int(items.nth(index).get_attribute("data-question")) for index in range(items.count())}
+    for index in range(items.count()):
         item = items.nth(index)
-        assert item.inner_text().startswith(f"Spørgsmål {question_no}.")
-        assert item.locator("[data-field=total-gain]").inner_text() == f"{format_signed(gain)} point"
-        assert "Anbefaling:" in item.inner_text() and "Kilde:" in item.inner_text()
+        question_no = int(item.get_attribute("data-question"))
+        (gain, text, source) = next((g, t, src) for q, g, t, src in gains if q == question_no)
+        assert f"Spørgsmål {question_no}." in item.inner_text()
+        assert item.locator("[data-field=total-gain]").inner_text() == f"{format_signed(published(gain))} point"
+        higher = sum(1 for _, other, _, _ in gains if published(other) > published(gain))
+        assert item.get_attribute("data-gain-rank") == str(1 + higher)
+        assert "Anbefaling:" in item.inner_text()
+        assert item.inner_text().count(source) == 1, "the source is printed once"
+    # no question left out gains more than one shown
+    lowest_shown = min(published(g) for q, g, _, _ in gains if q in shown)
+    assert all(published(g) <= lowest_shown for q, g, _, _ in gains if q not in shown)
 
 
-def test_own_answers_are_marked(municipality_page, published_db, site, showcase):
+def test_own_answers_are_marked(detail_page, published_db, site, showcase):
     answered = sql(
         published_db,
         """select count(*) from marts.fct_item_scores
            where survey_year = ? and municipality_code = ? and is_answered""",
         [site["year"], showcase],
     )[0][0]
-    assert municipality_page.page.locator("table.distribution td[data-own]").count() == answered
-    assert municipality_page.page.locator("section.question").count() == 47
+    assert detail_page.page.locator("table.distribution td[data-own]").count() == answered
+    assert detail_page.page.locator("section.question").count() == 47
+    assert detail_page.problems == []
 
 
-def test_imputed_and_incomplete_answers_are_marked(municipality_page, published_db, site, showcase):
+def test_imputed_and_incomplete_answers_are_marked(municipality_page, detail_page, published_db, site, showcase):
     imputed = sql(
         published_db,
         "select question_no from marts.fct_question_scores where survey_year = ? and municipality_code = ? and is_imputed",
@@ -296,7 +321,7 @@ def test_imputed_and_incomplete_answers_are_marked(municipality_page, published_
     )
     page = municipality_page.page
     for (question_no,) in imputed:
-        row = page.locator(f".question-table tr[data-question='{question_no}']")
+        row = detail_page.page.locator(f".question-table tr[data-question='{question_no}']")
         assert "beregnet score" in row.inner_text()
         assert row.locator("[data-field=question-score]").inner_text().endswith("*")
     assert page.locator("[data-field=imputed-notice]").count() == len(imputed)
@@ -311,10 +336,11 @@ def test_imputed_and_incomplete_answers_are_marked(municipality_page, published_
 def test_build_of_origin_is_shown(municipality_page, published_db):
     build_id, finished_at = sql(published_db, "select build_id, finished_at from marts.dim_builds where is_current")[0]
     files = [path for (path,) in sql(published_db, "select file_path from marts.fct_build_input_files where build_id = ?", [build_id])]
-    page = municipality_page
-    assert page.text("[data-field=build-id]") == build_id
-    assert page.text("[data-field=build-finished]") == format_timestamp(finished_at)
-    assert [text.strip() for text in page.page.locator("[data-field=input-file]").all_inner_texts()] == (files or [])
+    page = municipality_page.page
+    page.locator("details.technical summary").click()  # folded away: "Tekniske oplysninger"
+    assert page.locator("details.technical [data-field=build-id]").inner_text() == build_id
+    assert page.locator("details.technical [data-field=build-finished]").inner_text() == format_timestamp(finished_at)
+    assert [text.strip() for text in page.locator("[data-field=input-file]").all_inner_texts()] == (files or [])
 
 
 def test_index_lists_every_respondent_with_a_histogram(index_page, expected):
@@ -364,7 +390,7 @@ def test_unanswered_question_is_marked(published_db, site, showcase):
     row = data.question_scores[(showcase, 2)]
     data.question_scores[(showcase, 2)] = {**row, "score": None, "score_status": "not_answered", "items_answered": 0}
     data.answers.pop((showcase, 2), None)
-    html = report_site.render_municipality(report_site.environment(), data, build, showcase)
+    html = report_site.render_detail(report_site.environment(), data, build, showcase)
     table_row = re.search(r'<tr data-question="2" class="status-not_answered">(.*?)</tr>', html, re.S)
     assert table_row and "ikke besvaret" in table_row.group(1) and "ingen score" in table_row.group(1)
     assert "har ikke besvaret spørgsmålet" in html
@@ -375,10 +401,11 @@ def test_pdf_is_a4(published_db, site, showcase, tmp_path):
     data.completeness = {showcase: data.completeness[showcase]}  # one page keeps the test quick
     year_dir = report_site.write_year(tmp_path, data, build, with_pdf=True)
     assert f'href="{showcase}.pdf"' in (year_dir / f"{showcase}.html").read_text(encoding="utf-8")
-    content = (year_dir / f"{showcase}.pdf").read_bytes()
-    assert content.startswith(b"%PDF")
-    boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", content))
-    assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)
+    for name in (f"{showcase}.pdf", f"{showcase}-detaljer.pdf"):
+        content = (year_dir / name).read_bytes()
+        assert content.startswith(b"%PDF")
+        boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", content))
+        assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes), name
     assert sorted(path.name for path in tmp_path.iterdir()) == [str(site["year"])], "staging left behind"
 
 

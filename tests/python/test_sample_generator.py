@@ -18,7 +18,7 @@ from styringsoverblik import sample  # noqa: E402
 RUBRIC = ROOT / "seeds" / "rubric"
 COMMITTED = ROOT / "data" / "sample" / "responses_2023_synthetic.csv"
 RESERVED = {"825", "741", "492", "563", "665"}
-HEADER = "municipality_code,survey_year,question_no,item,answer"
+HEADER = "municipality_code,survey_year,question_no,item,answer,data_origin"
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -178,4 +178,5 @@ def test_write_csv_round_trip(tmp_path, rows):
     sample.write_csv(out, rows)
     back = _read(out)
     assert len(back) == len(rows)
+    assert {row.pop("data_origin") for row in back} == {"synthetic"}
     assert back[0] == {k: str(v) for k, v in rows[0].items()}

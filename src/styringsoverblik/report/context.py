@@ -76,13 +76,17 @@ def _item_header(data: YearData, row: dict) -> dict:
     }
 
 
-# --- the municipality page ---------------------------------------------------------------------
+# --- the municipality's pages: the summary and the detail ---------------------------------------
 
 
-def municipality_page(data: YearData, code: int) -> dict:
-    """Everything one municipality's page shows."""
+def summary_page(data: YearData, code: int) -> dict:
+    """What the summary a director reads shows: total, rank and percentile, the themes beside
+    the national and region means, the recommendations that matter, completeness."""
     municipality = data.municipalities[code]
-    themes = theme_rows(data, code)
+    themes = theme_rows(data, code, with_questions=False)
+    gaps = data.gaps.get(code, [])
+    shown = gaps[:TOP_GAPS]
+    same_gain = [gap for gap in gaps[TOP_GAPS:] if shown and gap["shared_rank"] == shown[-1]["shared_rank"]]
     return {
         "year": data.year,
         "municipality": municipality,
@@ -93,15 +97,45 @@ def municipality_page(data: YearData, code: int) -> dict:
             [{key: theme[key] for key in CHART_FIELDS} for theme in themes],
             f"Temascorer for {municipality['municipality_name']} {data.year}",
         ),
-        "gaps": gap_rows(data, code),
-        "gap_count": len(data.gaps.get(code, [])),
+        "gaps": [gap_row(data, gap) for gap in shown],
+        "gap_count": len(gaps),
+        "same_gain": [gap_row(data, gap) for gap in same_gain],
+        "same_gain_by_theme": by_theme(data, [gap_row(data, gap) for gap in same_gain]),
+        "imputed_questions": imputed_questions(data, code),
+    }
+
+
+def detail_page(data: YearData, code: int) -> dict:
+    """The question-by-question detail: every question with the answers of all municipalities
+    (counts, no names) and the municipality's own answer marked; every recommendation ranked."""
+    municipality = data.municipalities[code]
+    themes = theme_rows(data, code)
+    return {
+        "year": data.year,
+        "municipality": municipality,
+        "themes": themes,
+        "all_gaps": [gap_row(data, gap) for gap in data.gaps.get(code, [])],
         "imputed_questions": [
             question for theme in themes for question in theme["questions"] if question["status"] == "imputed"
         ],
-        "unanswered_questions": [
-            question for theme in themes for question in theme["questions"] if question["status"] == "not_answered"
-        ],
     }
+
+
+def imputed_questions(data: YearData, code: int) -> list[dict]:
+    return [
+        {**question, "score": data.question_scores[(code, question["question_no"])]["score"]}
+        for question in data.questions
+        if question_status(data.question_scores.get((code, question["question_no"]))) == "imputed"
+    ]
+
+
+def by_theme(data: YearData, gaps: list[dict]) -> list[dict]:
+    """Gaps grouped by theme, themes in order."""
+    return [
+        {"theme_label": theme_label(theme), "gaps": [gap for gap in gaps if gap["theme_no"] == theme["theme_no"]]}
+        for theme in data.themes
+        if any(gap["theme_no"] == theme["theme_no"] for gap in gaps)
+    ]
 
 
 def headline(data: YearData, code: int) -> dict:
@@ -125,7 +159,7 @@ def headline(data: YearData, code: int) -> dict:
     }
 
 
-def theme_rows(data: YearData, code: int) -> list[dict]:
+def theme_rows(data: YearData, code: int, with_questions: bool = True) -> list[dict]:
     """Per theme: the score beside the national and region figures, and its questions."""
     themes = []
     for theme in data.themes:
@@ -145,9 +179,10 @@ def theme_rows(data: YearData, code: int) -> list[dict]:
                 "first_quartile": national.get("first_quartile"),
                 "third_quartile": national.get("third_quartile"),
                 "region_mean": bench.get("region_mean"),
+                "region_suppressed": bool(bench.get("is_suppressed")),
                 "rank": bench.get("national_rank"),
                 "ranked": bench.get("national_municipalities"),
-                "questions": question_rows(data, code, theme["theme_no"]),
+                "questions": question_rows(data, code, theme["theme_no"]) if with_questions else [],
             }
         )
     return themes
@@ -179,24 +214,21 @@ def question_rows(data: YearData, code: int, theme_no: int) -> list[dict]:
     return result
 
 
-def gap_rows(data: YearData, code: int) -> list[dict]:
-    """The recommendations with the largest gain on the total, by gain_rank."""
-    questions = {question["question_no"]: question for question in data.questions}
-    themes = {theme["theme_no"]: theme for theme in data.themes}
-    result = []
-    for gap in data.gaps.get(code, [])[:TOP_GAPS]:
-        question = questions[gap["question_no"]]
-        national = data.national.get(question["question_code"]) or {}
-        result.append(
-            {
-                **gap,
-                "question_code": question["question_code"],
-                "question_text": question["question_text"],
-                "theme_label": theme_label(themes[gap["theme_no"]]),
-                "national_mean": national.get("mean_score"),
-            }
-        )
-    return result
+def gap_row(data: YearData, gap: dict) -> dict:
+    """One recommendation gap with its question, theme and the question's national mean."""
+    question = next(q for q in data.questions if q["question_no"] == gap["question_no"])
+    theme = next(t for t in data.themes if t["theme_no"] == gap["theme_no"])
+    national = data.national.get(question["question_code"]) or {}
+    source = gap.get("recommendation_source")
+    return {
+        **gap,
+        "question_code": question["question_code"],
+        "question_text": question["question_text"],
+        "theme_label": theme_label(theme),
+        "national_mean": national.get("mean_score"),
+        # the source once: not repeated when the recommendation's text already cites it
+        "source_note": source if source and source not in (gap.get("recommendation_text") or "") else None,
+    }
 
 
 # --- the year's index --------------------------------------------------------------------------

@@ -6,6 +6,9 @@ Scores are exact in the marts (66.666…); they are rounded only here, for displ
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")  # the tzdata package provides it where the OS does not
 
 MISSING = "–"
 MINUS = "\u2212"  # typographic minus sign, as in print
@@ -62,6 +65,23 @@ def format_timestamp(value: datetime | None) -> str:
     return f"{value.day}. {MONTHS[value.month - 1]} {value.year} kl. {value:%H.%M} UTC"
 
 
+def format_local_time(value: datetime | None) -> str:
+    """A timestamp as a Danish reader's clock shows it: `1. december 2026 kl. 14.05`.
+
+    The build log stores UTC without a zone (publish.utc_now); such a value is read as UTC."""
+    if value is None:
+        return MISSING
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(LOCAL_ZONE)
+    return f"{local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H.%M}"
+
+
+def format_percentile(fraction: float | None) -> str:
+    """A percentile given as a fraction 0-1, on the 0-100 scale a reader knows: `0.634 -> '63'`."""
+    return MISSING if fraction is None else format_number(fraction * 100, 0)
+
+
 def format_bytes(size: int | None) -> str:
     """A file size: `1,2 MB`, `830 kB`, `12 byte`."""
     if size is None:
@@ -77,12 +97,20 @@ def format_yes_no(value: bool | None) -> str:
     return MISSING if value is None else ("ja" if value else "nej")
 
 
+def file_name(path: str | None) -> str:
+    """The last part of a path as recorded in the build log (`/` or `\\` separated)."""
+    return MISSING if not path else path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
 FILTERS = {
+    "basename": file_name,
     "score": format_score,
     "signed": format_signed,
     "int": format_int,
     "share": format_share,
     "timestamp": format_timestamp,
+    "local_time": format_local_time,
+    "percentile": format_percentile,
     "bytes": format_bytes,
     "yes_no": format_yes_no,
 }

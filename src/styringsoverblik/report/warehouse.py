@@ -69,6 +69,7 @@ class Build:
     raw_rows: int | None
     valid_rows: int | None
     rejected_rows: int | None
+    is_synthetic: bool | None = None  # any input file is the generated sample (the build log says so)
     files: list[dict] = field(default_factory=list)
 
 
@@ -212,10 +213,58 @@ def load_year(con: duckdb.DuckDBPyConnection, year: int) -> YearData:
             _year_rows(con, "fct_comparison_group_benchmarks", year, "and subject_code = 'total'", "grouping_code"),
             code,
         ),
-        gaps=_grouped(_year_rows(con, "fct_recommendation_gaps", year, order="display_order"), code),
+        gaps={
+            municipality: ranked_gaps(found)
+            for municipality, found in _grouped(
+                _year_rows(con, "fct_recommendation_gaps", year, order="municipality_code, display_order"), code
+            ).items()
+        },
         distributions=_grouped(
             _year_rows(con, "fct_answer_distributions", year, order="question_no, item_key, option_no"), question
         ),
         item_labels=_item_labels(con),
         answers=_answers(con, year),
     )
+
+
+# --- recommendations as ranked by the mart ---------------------------------------------------
+
+
+def ranked_gaps(found: list[dict]) -> list[dict]:
+    """One municipality's recommendation gaps in the mart's display order, each with
+    `shared_rank` (fct_recommendation_gaps.gain_rank: gains equal as published share a rank,
+    1, 1, 3) and `gain_shown` (the gain as published, total_gain_rounded); `tied_count` is the
+    mart's. The ranking itself is the mart's, never recomputed here."""
+    rows = sorted(found, key=lambda row: row["display_order"])
+    return [{**row, "shared_rank": row["gain_rank"], "gain_shown": row["total_gain_rounded"]} for row in rows]
+
+
+# --- one read, then the warehouse is released ------------------------------------------------
+
+
+@dataclass
+class ReportInput:
+    """Everything the report shows, read in one go so the warehouse can be closed before any
+    page is rendered or printed (a build may then start while PDFs print)."""
+
+    build: Build
+    data: YearData
+    responding_per_year: dict[int, int]
+    municipality_count: int
+
+
+def read_report(database: Path, year: int | None) -> ReportInput:
+    """Open the warehouse read-only, read the current build and one year, and close it again."""
+    with connect(database) as con:
+        build = current_build(con)
+        resolved = resolve_year(con, year)
+        data = load_year(con, resolved)
+        per_year = {
+            row["survey_year"]: row["responding"]
+            for row in rows(
+                con,
+                "select survey_year, count(*) as responding from marts.fct_response_completeness group by survey_year",
+            )
+        }
+        municipality_count = rows(con, "select count(*) as n from marts.dim_municipalities")[0]["n"]
+    return ReportInput(build, data, per_year, municipality_count)
