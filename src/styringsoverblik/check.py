@@ -31,6 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from styringsoverblik.display import year_ranges
+
 # the columns of the problem list, in order (Danish: a caseworker reads them)
 COLUMNS = (
     ("file", "Fil", 24),
@@ -168,17 +170,6 @@ def numbered(labels: Sequence[str]) -> str:
 def danish_list(values: Sequence[str]) -> str:
     values = list(values)
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " og " + values[-1]
-
-
-def year_ranges(years: Sequence[int]) -> list[str]:
-    """[2023, 2024, 2025, 2027] -> ['2023-2025', '2027']."""
-    ranges: list[list[int]] = []
-    for year in sorted(years):
-        if ranges and year == ranges[-1][1] + 1:
-            ranges[-1][1] = year
-        else:
-            ranges.append([year, year])
-    return [str(a) if a == b else f"{a}-{b}" for a, b in ranges]
 
 
 @dataclass

@@ -74,3 +74,14 @@ def show_bare(value: object, limit: int = MAX_SHOWN_CHARS, length: int | None = 
     if cut or length > len(text):
         return f"{body}… ({length} characters)"
     return body
+
+
+def year_ranges(years) -> list[str]:
+    """Survey years as ranges for a message: [2023, 2024, 2025, 2027] -> ['2023-2025', '2027']."""
+    ranges: list[list[int]] = []
+    for year in sorted(years):
+        if ranges and year == ranges[-1][1] + 1:
+            ranges[-1][1] = year
+        else:
+            ranges.append([year, year])
+    return [str(a) if a == b else f"{a}-{b}" for a, b in ranges]

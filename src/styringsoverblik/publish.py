@@ -57,8 +57,8 @@ from pathlib import Path
 import duckdb
 
 from styringsoverblik import q12, settings
-from styringsoverblik.display import show, show_bare
-from styringsoverblik.export_folder import ExportFolder, ExportFolderError, resolve_export_root
+from styringsoverblik.display import show, show_bare, year_ranges
+from styringsoverblik.export_folder import ExportFolder, ExportFolderError, fsync, resolve_export_root
 from styringsoverblik.loader import LoadError, load_responses, sql_literal
 
 AUDIT_SCHEMA = "marts_audit"
@@ -428,17 +428,6 @@ def finish(con: duckdb.DuckDBPyConnection, build_id: str, status: str, reason: s
     )
 
 
-def year_ranges(years: list[int]) -> str:
-    """[2023, 2024, 2025, 2027] -> '2023-2025, 2027'."""
-    ranges: list[list[int]] = []
-    for year in sorted(years):
-        if ranges and year == ranges[-1][1] + 1:
-            ranges[-1][1] = year
-        else:
-            ranges.append([year, year])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
-
-
 def record_counts(con: duckdb.DuckDBPyConnection, build_id: str, context: BuildContext) -> str:
     """Record the survey rounds the build declared and the valid and rejected rows per input
     file (a count per file, then the rejected rows alone); returns a listing of the rejected rows
@@ -456,7 +445,7 @@ def record_counts(con: duckdb.DuckDBPyConnection, build_id: str, context: BuildC
         return ""
     try:
         years = [year for (year,) in con.execute("select survey_year from intermediate.int_survey_rounds").fetchall()]
-        con.execute("update ops.build_runs set survey_years = ? where build_id = ?", [year_ranges(years), build_id])
+        con.execute("update ops.build_runs set survey_years = ? where build_id = ?", [", ".join(year_ranges(years)), build_id])
         counts = con.execute(
             f"""
             select source_file, count(*) filter (where row_status = 'valid'), count(*) filter (where row_status = 'rejected')
@@ -602,14 +591,6 @@ def write_parquet_set(con: duckdb.DuckDBPyConnection, folder: ExportFolder, buil
     os.replace(partial, final)
     fsync(builds)
     return final
-
-
-def fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def point_views(con: duckdb.DuckDBPyConnection, export_root: Path, tables: list[str]) -> None:

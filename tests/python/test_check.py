@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from conftest import PROJECT_ROOT, build, query
 from styringsoverblik import check, cli, wide
+from styringsoverblik.display import year_ranges
 
 LONG = """municipality_code,survey_year,question_no,item,answer
 101,2023,1,,Ja
@@ -332,7 +333,7 @@ def test_edit_distance_and_closest_labels():
 
 
 def test_danish_lists_and_year_ranges():
-    assert check.year_ranges([2023, 2024, 2025, 2027]) == ["2023-2025", "2027"]
+    assert year_ranges([2023, 2024, 2025, 2027]) == ["2023-2025", "2027"]
     assert check.danish_list(["2023-2025", "2027"]) == "2023-2025 og 2027"
     assert check.quoted(["A", "B", "C"]) == "»A«, »B« eller »C«"
     assert check.numbered(["Ja", "Nej"]) == "1 = »Ja«, 2 = »Nej«"
