@@ -35,7 +35,7 @@ stage "dbt-score" dbt-score lint --fail-project-under 9 --manifest "$work/target
 stage "Great Expectations" python -m styringsoverblik.gx_validate --database "$DBT_DUCKDB_PATH"
 # pytest reuses this build of the sample as its shared sample build (tests copy it before changing anything)
 export STYRINGSOVERBLIK_SAMPLE_WAREHOUSE="$DBT_DUCKDB_PATH"
-stage "pytest" python -m pytest tests/python
+stage "pytest" python -m pytest tests/python --durations=25
 
 echo "== timings"
 printf '%s\n' "${timings[@]}"
