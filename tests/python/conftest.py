@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -199,3 +200,20 @@ def copy_of_sample_build(sample_build, tmp_path) -> DbtRun:
     """A private copy of the sample warehouse and its exports, for tests that rebuild on top of it."""
     copy_published(sample_build, tmp_path)
     return DbtRun(0, "", tmp_path / "warehouse.duckdb")
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every entry under root (not following symlinks): files by content hash, folders,
+    symlinks by target, so a before/after comparison sees any change."""
+    listing = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            key = str(path.relative_to(root))
+            if path.is_symlink():
+                listing[key] = "symlink -> " + os.readlink(path)
+            elif path.is_dir():
+                listing[key] = "folder"
+            else:
+                listing[key] = "file " + hashlib.sha256(path.read_bytes()).hexdigest()
+    return listing

@@ -7,7 +7,6 @@ file. The same guarantees through dbt itself: test_export_folder_builds.py.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import uuid
@@ -17,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, tree
 from styringsoverblik.export_folder import (
     MARKER,
     ExportFolder,
@@ -25,23 +24,6 @@ from styringsoverblik.export_folder import (
     resolve_export_root,
 )
 from styringsoverblik.publish import BuildContext, settle
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every entry under root (not following symlinks): files by content hash, folders,
-    symlinks by target, so a before/after comparison sees any change."""
-    listing = {}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            key = str(path.relative_to(root))
-            if path.is_symlink():
-                listing[key] = "symlink -> " + os.readlink(path)
-            elif path.is_dir():
-                listing[key] = "folder"
-            else:
-                listing[key] = "file " + hashlib.sha256(path.read_bytes()).hexdigest()
-    return listing
 
 
 def users_folder(root: Path) -> Path:

@@ -26,10 +26,11 @@ from conftest import (
     published_build_id,
     query,
     run_dbt,
+    tree,
 )
 from styringsoverblik.export_folder import MARKER
 from styringsoverblik.publish import relocate
-from test_export_folder import fake_build, tree, users_folder
+from test_export_folder import fake_build, users_folder
 from test_publish import (  # noqa: F401 (fixtures)
     assert_nothing_published,
     assert_whole_build,

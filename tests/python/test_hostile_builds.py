@@ -19,17 +19,10 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import SAMPLE, build, export_snapshot, query
+from test_hostile_input import SECRET, secret  # noqa: F401 (fixture: a file a crafted header would read)
 from test_publish import assert_nothing_published, published_a  # noqa: F401 (fixture)
 
-SECRET = "SECRET-MARKER-0815"
 LONG_HEADER = ["municipality_code", "survey_year", "question_no", "item", "answer"]
-
-
-@pytest.fixture
-def secret(tmp_path) -> Path:
-    path = tmp_path / "secret.txt"
-    path.write_text(f"{SECRET}\n", encoding="utf-8")
-    return path
 
 
 def crafted_names(secret: Path) -> list[str]:

@@ -11,12 +11,11 @@ value builds, and the build log records what was in force.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
 
-from conftest import build, every_reason_file, published_build_id, query
+from conftest import build, every_reason_file, published_build_id, query, tree
 from styringsoverblik import settings
 from test_publish import assert_nothing_published, published_a  # noqa: F401 (fixture)
 from test_settings import BAD
@@ -34,22 +33,6 @@ for name, value, _ in BAD:
 # plus a value holding terminal control sequences and one too long to print whole
 BAD_SETS[0]["q17_neutral_scope"] = "theme\x1b[2J\x1b]0;owned\x07"
 BAD_SETS[1]["q17_neutral_scope"] = "x" * 5000
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every file, folder and symlink under folder: its content's hash or its link target."""
-    state = {}
-    for root, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            path = Path(root) / name
-            key = str(path.relative_to(folder))
-            if path.is_symlink():
-                state[key] = "-> " + os.readlink(path)
-            elif path.is_file():
-                state[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-            else:
-                state[key] = "dir"
-    return state
 
 
 def state(workdir: Path) -> tuple[str, dict]:
