@@ -16,10 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from openpyxl import Workbook
 
 from conftest import SAMPLE, build, export_snapshot, query
-from test_hostile_input import SECRET, secret  # noqa: F401 (fixture: a file a crafted header would read)
+from test_hostile_input import SECRET, secret, workbook  # noqa: F401 (fixture: a file a crafted header would read)
 from test_publish import assert_nothing_published, published_a  # noqa: F401 (fixture)
 
 LONG_HEADER = ["municipality_code", "survey_year", "question_no", "item", "answer"]
@@ -75,19 +74,6 @@ def test_wide_csv_crafted_header_stops_dbt_run(published_a, tmp_path, secret):
     run = build(path, workdir, command="run")
 
     assert_failed_cleanly(run, workdir, before, before_id, f"Response file '{path}': line 1, column 4: unknown column ")
-
-
-def workbook(path: Path, sheets: list[tuple[str, list[list[object]], str]]) -> Path:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows, state in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        sheet.sheet_state = state
-    book.active = next(i for i, (_, _, state) in enumerate(sheets) if state == "visible")
-    book.save(path)
-    return path
 
 
 def test_xlsx_hidden_sheet_named_by_the_var_stops_dbt_build(published_a, tmp_path):
