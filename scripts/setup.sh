@@ -19,11 +19,15 @@ if [ -z "$python_bin" ]; then
     exit 1
 fi
 
-# Debian's headless Chromium: `styringsoverblik report --pdf` and the report's browser tests
-if [ ! -x /usr/bin/chromium ]; then
+# Debian's packages: headless Chromium (`styringsoverblik report --pdf`, the report's browser
+# tests) and PostgreSQL (the shared-server target; the test command starts a throwaway cluster)
+packages=()
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || packages+=(postgresql)
+if [ "${#packages[@]}" -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -13,7 +13,14 @@ export PATH="$PWD/.venv/bin:$PATH"
 export DBT_PROFILES_DIR="$PWD"
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# a throwaway PostgreSQL cluster on a free loopback port for the target-sensitive tests
+# (src/styringsoverblik/pgserver.py); its folder must be reachable by the postgres user
+pg_dir="$(mktemp -d /tmp/styringsoverblik-pg.XXXXXX)"
+cleanup() {
+    python -m styringsoverblik.pgserver stop --dir "$pg_dir" || true
+    rm -rf "$work" "$pg_dir"
+}
+trap cleanup EXIT
 export DBT_DUCKDB_PATH="$work/test.duckdb"
 
 timings=()
@@ -26,6 +33,8 @@ stage() {
     timings+=("$(printf '%-28s %4d s' "$name" $((SECONDS - started)))")
 }
 
+stage "PostgreSQL cluster" python -m styringsoverblik.pgserver start --dir "$pg_dir"
+export STYRINGSOVERBLIK_TEST_PG_DIR="$pg_dir"
 stage "sqlfluff lint" sqlfluff lint models macros analyses tests/dbt/singular
 sample_vars="{raw_responses_path: '$PWD/data/sample/responses_2023_synthetic.csv', export_path: '$work/exports'}"
 stage "dbt build (sample)" dbt build --target-path "$work/target" --vars "$sample_vars"

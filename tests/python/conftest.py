@@ -217,3 +217,60 @@ def tree(root: Path) -> dict[str, str]:
             else:
                 listing[key] = "file " + hashlib.sha256(path.read_bytes()).hexdigest()
     return listing
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL: a throwaway cluster of the test run's own (never a server from the environment)
+
+
+@dataclass
+class PostgresCluster:
+    """The test run's cluster: scripts/test.sh starts one and names its folder in
+    STYRINGSOVERBLIK_TEST_PG_DIR; otherwise each pytest worker starts its own. Ambient PG*
+    variables are never used, so a developer's shell pointing at a real server is never touched."""
+
+    folder: Path
+    base_env: dict
+
+    def env(self, database: str = "postgres") -> dict[str, str]:
+        """The superuser's libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD)."""
+        return {**self.base_env, "PGDATABASE": database}
+
+    def create_database(self, prefix: str = "t") -> dict[str, str]:
+        """A new, empty database of the caller's own; returns its libpq environment."""
+        import uuid
+
+        import psycopg
+
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(**_libpq_kwargs(self.env()), autocommit=True) as con:
+            con.execute(f'create database "{name}"')
+        return self.env(name)
+
+
+def _libpq_kwargs(env: dict[str, str]) -> dict[str, str]:
+    return {
+        "host": env["PGHOST"], "port": env["PGPORT"], "user": env["PGUSER"], "dbname": env["PGDATABASE"],
+        "password": env.get("PGPASSWORD", ""),
+    }
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    import tempfile
+
+    from styringsoverblik import pgserver
+
+    shared = os.environ.get("STYRINGSOVERBLIK_TEST_PG_DIR")
+    if shared:
+        text = (Path(shared) / "cluster.env").read_text(encoding="utf-8")
+        env = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+        yield PostgresCluster(Path(shared), env)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="so-pg-", dir="/tmp"))
+    cluster = pgserver.start(folder)
+    try:
+        yield PostgresCluster(folder, cluster.env())
+    finally:
+        pgserver.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
