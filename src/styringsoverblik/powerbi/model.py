@@ -37,6 +37,10 @@ DATA_TYPES: dict[str, tuple[str, str]] = {
     "boolean": ("boolean", "type logical"),
     "bool": ("boolean", "type logical"),
     "timestamp": ("dateTime", "type datetime"),
+    # PostgreSQL's names of the same types (format_type), for contracts written for both adapters
+    "double precision": ("double", "type number"),
+    "character varying": ("string", "type text"),
+    "timestamp without time zone": ("dateTime", "type datetime"),
 }
 
 # label column -> the column it sorts by, when both are in one dimension (checked 1:1 in the data)
@@ -133,6 +137,7 @@ class Model:
     parameters: list[Parameter]
     partition_m: Callable[[Table], str]  # the M that loads a table, from its source
     notes: list[str] = field(default_factory=list)
+    mode: str = "import"  # the storage mode of the marts' partitions: import or directQuery
 
     def table(self, name: str) -> Table | None:
         return next((table for table in self.tables if table.name == name), None)
@@ -206,8 +211,10 @@ def style_columns(tables: list[Table], relationships: list[Relationship], fracti
 
 
 def m_text(value: str) -> str:
-    """An M text literal."""
-    return '"' + value.replace('"', '""') + '"'
+    """An M text literal: a double quote doubled, and `#(` (which starts an escape sequence in M)
+    written as the escape of `#` followed by `(`. Line breaks and other control characters are the
+    caller's to refuse: a TMDL expression line must stay one line."""
+    return '"' + value.replace('"', '""').replace("#(", "#(#)(") + '"'
 
 
 def quote(name: str) -> str:

@@ -15,11 +15,11 @@ model always loads. The build log (`dim_builds`, `fct_build_input_files`), writt
 step rather than by dbt, takes its columns from its Parquet files and its descriptions from
 BUILD_LOG below.
 
-The one source today is the Parquet folder (`ParquetFolderSource`, `--source parquet`). A later
-source (PostgreSQL, issue 19) is another class with the same duties: the published tables and
-their columns for `read_model`, `parameters()` (the model's text parameters, e.g. server and
-database) and `partition_m(table)` (the M that loads one table); register it in SOURCES of
-`styringsoverblik.powerbi`. The model rules and the TMDL/PBIR writers do not change.
+Two sources: the Parquet folder here (`ParquetFolderSource`, `--source parquet`) and the
+PostgreSQL schema `marts` (`styringsoverblik.powerbi.postgres.PostgresSource`, `--source postgres`).
+A source has the duties listed on ParquetFolderSource (the published tables and their columns, the
+data checks, `parameters()` and `partition_m(table)`) and is registered in SOURCES of
+`styringsoverblik.powerbi`; `read_model`, the model rules and the TMDL/PBIR writers are shared.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ BUILD_LOG: dict[str, dict] = {
             "project_version": "The dbt project's version.",
             "strict": "True when the build failed on any blocking rejected row (strict mode).",
             "q17_neutral_scope": "Scope of Q17's neutral mean (all or theme).",
+            "min_group_size": "The disclosure rule's minimum number of other municipalities in a group.",
             "survey_years": "The declared survey years.",
             "raw_responses_path": "The response file path or glob the build read.",
             "export_folder": "The build's folder as written on the machine that built it.",
@@ -75,6 +76,16 @@ BUILD_LOG: dict[str, dict] = {
             "raw_rows": "Raw rows read.",
             "valid_rows": "Rows scored (valid).",
             "rejected_rows": "Rows rejected.",
+            "is_synthetic": "True when the input was the generated sample (synthetic data).",
+        },
+        # the columns as the publish step writes them (contract types); used only when the model is
+        # read from the manifest alone (`--source postgres --offline`), else the published columns win
+        "types": {
+            "build_id": "varchar", "is_current": "boolean", "started_at": "timestamp", "finished_at": "timestamp",
+            "command": "varchar", "dbt_version": "varchar", "project_version": "varchar", "strict": "boolean",
+            "q17_neutral_scope": "varchar", "min_group_size": "integer", "survey_years": "varchar",
+            "raw_responses_path": "varchar", "export_folder": "varchar", "input_files": "integer", "raw_rows": "integer",
+            "valid_rows": "integer", "rejected_rows": "integer", "is_synthetic": "boolean",
         },
     },
     "fct_build_input_files": {
@@ -84,11 +95,18 @@ BUILD_LOG: dict[str, dict] = {
             "build_id": "The build; relates to dim_builds.",
             "file_path": "The input file's path as the build read it.",
             "file_format": "long, wide or xlsx.",
+            "sheet_name": "The sheet read, for an Excel file.",
             "file_size_bytes": "File size in bytes.",
             "file_sha256": "SHA-256 of the file's bytes.",
             "raw_rows": "Raw rows read from the file.",
             "valid_rows": "Rows of the file scored (valid).",
             "rejected_rows": "Rows of the file rejected.",
+            "is_synthetic": "True when every row of the file says it is synthetic (the generated sample).",
+        },
+        "types": {
+            "build_id": "varchar", "file_path": "varchar", "file_format": "varchar", "sheet_name": "varchar",
+            "file_size_bytes": "bigint", "file_sha256": "varchar", "raw_rows": "integer", "valid_rows": "integer",
+            "rejected_rows": "integer", "is_synthetic": "boolean",
         },
     },
 }
@@ -224,18 +242,42 @@ def parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[st
 
 class ParquetFolderSource:
     """The published Parquet set in an export folder, loaded by Power BI through the parameter
-    ExportFolder (see `m.py`)."""
+    ExportFolder (see `parquet_partition_m`).
+
+    The duties of every source (read by `read_model`): `build_id`, `mode`, `published_tables()`
+    (mart -> the name its partition loads), `describe(table)` (where the table is, for messages),
+    `columns(table)` (name, DATA_TYPES key or None, the type as the source names it),
+    `value_range(table, column)` ((min, max), or None when the data is not read),
+    `one_to_one(table, label, sort_column)` (None when not read), `parameters()`,
+    `partition_m(table)` and `close()`."""
 
     kind = "parquet"
+    mode = "import"
 
     def __init__(self, export_folder: Path):
         self.build = resolve_build(export_folder)
+        self.build_id = self.build.build_id
+        self._con = duckdb.connect()
 
     def published_tables(self) -> dict[str, str]:
         return dict(self.build.tables)
 
     def parquet_path(self, table: str) -> Path:
         return self.build.folder / self.build.tables[table]
+
+    def describe(self, table: str) -> str:
+        return f"the Parquet file {self.parquet_path(table)}"
+
+    def columns(self, table: str) -> list[tuple[str, str | None, str]]:
+        return [(name, PARQUET_TYPES.get(kind), kind) for name, kind in parquet_columns(self._con, self.parquet_path(table))]
+
+    def value_range(self, table: str, column: str) -> tuple:
+        return self._con.execute(
+            f"select min({ident(column)}), max({ident(column)}) from read_parquet(?)", [str(self.parquet_path(table))]
+        ).fetchone()
+
+    def one_to_one(self, table: str, label: str, sort_column: str) -> bool:
+        return one_to_one(self._con, self.parquet_path(table), label, sort_column)
 
     def parameters(self) -> list[Parameter]:
         return [Parameter(
@@ -247,6 +289,9 @@ class ParquetFolderSource:
 
     def partition_m(self, table: Table) -> str:
         return parquet_partition_m(table)
+
+    def close(self) -> None:
+        self._con.close()
 
 
 def parquet_partition_m(table: Table) -> str:
@@ -279,30 +324,36 @@ in
     Typed"""
 
 
-def read_model(source: ParquetFolderSource, manifest: dict) -> Model:
-    """The semantic model of the published build, typed and described by the manifest."""
+def read_model(source, manifest: dict) -> Model:
+    """The semantic model of the published build, typed and described by the manifest; `source`
+    is any source with the duties listed on ParquetFolderSource. Closes the source."""
     models = manifest_models(manifest)
     keys = single_column_keys(manifest)
     tables: list[Table] = []
     notes: list[str] = []
     fractions: dict[tuple[str, str], bool] = {}
-    with duckdb.connect() as con:
-        for name in sorted(source.published_tables()):
+    unread: list[str] = []
+    try:
+        published = source.published_tables()
+        for name in sorted(published):
             if name in LEFT_OUT:
-                notes.append(f"{name} left out (one row per raw response row; read it from the Parquet file if needed)")
+                where = "the Parquet file" if source.kind == "parquet" else f"the {source.kind} warehouse"
+                notes.append(f"{name} left out (one row per raw response row; read it from {where} if needed)")
                 continue
-            path = source.parquet_path(name)
-            found = parquet_columns(con, path)
+            found = source.columns(name)
             if name in BUILD_LOG:
-                table = build_log_table(name, found, source.published_tables()[name])
+                table = build_log_table(name, found, published[name])
             else:
-                table = contract_table(name, models.get(name), found, path, source.published_tables()[name])
+                table = contract_table(name, models.get(name), found, source.describe(name), published[name])
                 table.key = keys.get(name)
             for column in table.columns:
                 if column.data_type == "double" and ("share" in column.name or "percentile" in column.name):
-                    low, high = con.execute(
-                        f"select min({ident(column.name)}), max({ident(column.name)}) from read_parquet(?)", [str(path)]
-                    ).fetchone()
+                    found_range = source.value_range(name, column.name)
+                    if found_range is None:
+                        fractions[(name, column.name)] = True  # by name: a share or percentile is a fraction 0-1
+                        unread.append(f"{name}.{column.name}")
+                        continue
+                    low, high = found_range
                     fractions[(name, column.name)] = low is None or (0 <= low and high <= 1)
                     if not fractions[(name, column.name)]:
                         notes.append(f"{name}.{column.name} holds values beyond 0-1 ({low}..{high}): formatted 0.0, not as a percent")
@@ -313,10 +364,27 @@ def read_model(source: ParquetFolderSource, manifest: dict) -> Model:
         style_columns(tables, relationships, fractions)
         for table in tables:
             for column in table.columns:
-                if column.sort_by and not one_to_one(con, source.parquet_path(table.name), column.name, column.sort_by):
+                if not column.sort_by:
+                    continue
+                sorted_one_to_one = source.one_to_one(table.name, column.name, column.sort_by)
+                if sorted_one_to_one is None:
+                    unread.append(f"{table.name}.{column.name} sorted by {column.sort_by}")
+                elif not sorted_one_to_one:
                     notes.append(f"{table.name}.{column.name} is not sorted by {column.sort_by}: not one value per label in the data")
                     column.sort_by = None
-    return Model(tables, relationships, source.build.build_id, source.parameters(), source.partition_m, notes)
+    finally:
+        source.close()
+    formats = [item for item in unread if " sorted by " not in item]
+    orders = [item for item in unread if " sorted by " in item]
+    if unread:
+        notes.append(
+            "not checked against published data (the model was read from the manifest): "
+            + "; ".join(part for part in (
+                formats and "percent formats of " + ", ".join(formats),
+                orders and "sort orders of " + ", ".join(orders),
+            ) if part)
+        )
+    return Model(tables, relationships, source.build_id, source.parameters(), source.partition_m, notes, source.mode)
 
 
 def one_to_one(con: duckdb.DuckDBPyConnection, path: Path, label: str, sort_column: str) -> bool:
@@ -328,43 +396,44 @@ def one_to_one(con: duckdb.DuckDBPyConnection, path: Path, label: str, sort_colu
     return bad == 0
 
 
-def contract_table(name: str, node: dict | None, found: list[tuple[str, str]], path: Path, file: str) -> Table:
+def contract_table(name: str, node: dict | None, found: list[tuple[str, str | None, str]], where: str, file: str) -> Table:
+    """The table of a mart: its contract's columns, checked against the columns `found` in the
+    published set (`where` says where, e.g. "the Parquet file <path>")."""
     if node is None:
-        raise SourceError(f"{name} is published ({path}) but is not a model in the dbt manifest; pass the manifest of the project that built it")
+        raise SourceError(f"{name} is published ({where}) but is not a model in the dbt manifest; pass the manifest of the project that built it")
     contract = (node.get("config") or {}).get("contract") or {}
     if not contract.get("enforced"):
         raise SourceError(f"{name}: its contract is not enforced in the dbt manifest; every published mart needs one")
     declared = [(column["name"], column.get("data_type")) for column in node.get("columns", {}).values()]
-    found_names = [column for column, _ in found]
+    found_names = [column for column, _, _ in found]
     declared_names = [column for column, _ in declared]
     if found_names != declared_names:
         missing = [column for column in declared_names if column not in found_names]
         extra = [column for column in found_names if column not in declared_names]
         raise SourceError(
-            f"{name}: the Parquet file {path} does not match the contract in the manifest"
+            f"{name}: {where} does not match the contract in the manifest"
             f" (missing: {', '.join(missing) or 'none'}; not in the contract: {', '.join(extra) or 'none'};"
             " or another order). Build and publish again, or pass the manifest of the build."
         )
     columns = []
-    for (column_name, contract_type), (_, parquet_type) in zip(declared, found):
+    for (column_name, contract_type), (_, found_type, source_type) in zip(declared, found):
         normalised = data_type_of(name, column_name, contract_type)
-        found_type = PARQUET_TYPES.get(parquet_type)
         if found_type is None or DATA_TYPES[found_type][0] != DATA_TYPES[normalised][0]:
             raise SourceError(
-                f"{name}.{column_name}: the contract says {contract_type}, the Parquet file {path} holds {parquet_type}"
+                f"{name}.{column_name}: the contract says {contract_type}, {where} holds {source_type}"
             )
         description = node["columns"][column_name].get("description") or ""
         columns.append(Column(column_name, normalised, description.strip()))
     return Table(name, file, (node.get("description") or "").strip(), columns)
 
 
-def build_log_table(name: str, found: list[tuple[str, str]], file: str) -> Table:
+def build_log_table(name: str, found: list[tuple[str, str | None, str]], file: str) -> Table:
     spec = BUILD_LOG[name]
     columns = []
-    for column_name, parquet_type in found:
-        if parquet_type not in PARQUET_TYPES:
-            raise SourceError(f"{name}.{column_name}: Parquet type {parquet_type} has no Power BI type here")
-        columns.append(Column(column_name, PARQUET_TYPES[parquet_type], spec["columns"].get(column_name, "")))
+    for column_name, found_type, source_type in found:
+        if found_type is None:
+            raise SourceError(f"{name}.{column_name}: type {source_type} has no Power BI type here")
+        columns.append(Column(column_name, found_type, spec["columns"].get(column_name, "")))
     return Table(name, file, spec["description"], columns, key=spec["key"])
 
 

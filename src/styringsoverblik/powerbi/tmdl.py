@@ -44,7 +44,7 @@ def indented(expression: str, indent: str) -> list[str]:
     return [f"{indent}{line}" if line.strip() else "" for line in expression.strip("\n").splitlines()]
 
 
-def table_tmdl(table: Table, partition_m) -> str:
+def table_tmdl(table: Table, partition_m, mode: str = "import") -> str:
     out: list[str] = []
     out += description_lines(table.description, "")
     out.append(f"table {quote(table.name)}")
@@ -69,7 +69,7 @@ def table_tmdl(table: Table, partition_m) -> str:
         out.append("\t\tannotation SummarizationSetBy = User")
     out.append("")
     out.append(f"\tpartition {quote(table.name)} = m")
-    out.append("\t\tmode: import")
+    out.append(f"\t\tmode: {mode}")
     out.append("\t\tsource =")
     out += indented(partition_m(table), "\t\t\t\t")
     out.append("")
@@ -202,7 +202,7 @@ def files(model: Model, measures: list[Measure]) -> dict[str, str]:
         "relationships.tmdl": relationships_tmdl(model),
     }
     for table in model.tables:
-        out[f"tables/{table.name}.tmdl"] = table_tmdl(table, model.partition_m)
+        out[f"tables/{table.name}.tmdl"] = table_tmdl(table, model.partition_m, model.mode)
     out[f"tables/{MEASURE_TABLE}.tmdl"] = measure_table_tmdl(measures)
     if with_role:
         out[f"roles/{ROLE_NAME}.tmdl"] = role_tmdl()
