@@ -30,18 +30,36 @@ the marginal cost that no rewrite of the models removes.
 
 Prints Markdown tables on stdout (progress goes to stderr).
 
+With ``--targets duckdb,postgres`` it measures something else: the scheduled build command,
+``styringsoverblik build --target <t>`` (ingest, ``dbt build``, publish), on each target side by
+side in one run, for the shipped sample and each size (default 98 x 100): wall time and peak RSS
+of the build process, the ``dbt build`` stage's own wall time (dbt's ``run_results.json``) and the
+rest (ingest + publish), and the ratio PostgreSQL / DuckDB (the goal: within 2x). Each build gets
+a fresh DuckDB file or a fresh PostgreSQL database. For PostgreSQL the benchmark starts a
+throwaway cluster of its own (``styringsoverblik.pgserver``, UTF-8 ctype, ``jit = off``) and stops
+it at the end; with ``--postgres-env-from-environment`` it builds instead into the database the
+libpq environment names (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), replacing what the
+project keeps there. The peak RSS is the build process's; a PostgreSQL server's own memory is not
+in it. ``build_command`` is the one place the build command is named.
+
+The project is the dbt project in ``--project-dir`` (default: the current directory); nothing is
+read from the installed package's location.
+
 With ``--report`` it also times ``styringsoverblik report --pdf`` (the whole static site with
 every summary and detail PDF) on the sample's last build, and prints the seconds per
 municipality (the goal: under 1 s per municipality on two cores).
 
 Usage:  python -m styringsoverblik.benchmark [--sizes 98x1 98x10 98x100] [--repeat 3] [--keep] [--write-cost] [--report]
         (``--sizes`` with no size: the sample alone, e.g. ``--sizes --report --repeat 1``)
+        python -m styringsoverblik.benchmark --targets duckdb,postgres [--sizes 98x100] [--repeat 1]
+            [--postgres-env-from-environment] [--project-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -56,19 +74,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from styringsoverblik.sample import (
-    DEFAULT_OUT as SAMPLE_FILE,
     HEADER,
     MULTI_SELECT_QUESTIONS,
     load_municipalities,
     load_rubric,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-RUBRIC_DIR = PROJECT_ROOT / "seeds" / "rubric"
+# the shipped sample, relative to the project folder
+SAMPLE_FILE = Path("data") / "sample" / "responses_2023_synthetic.csv"
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 FIRST_SURVEY_YEAR = 2023
 DEFAULT_SIZES = ("98x1", "98x10", "98x100")
+DEFAULT_TARGET_SIZES = ("98x100",)
+TARGETS = ("duckdb", "postgres")
+GOAL_RATIO = 2.0  # PostgreSQL within 2x of DuckDB
 BOX_CHECKED_P = 0.5
 MB = 1_000_000
 
@@ -83,7 +103,12 @@ def survey_years(rounds: int, first: int = FIRST_SURVEY_YEAR) -> list[int]:
     return [first + i for i in range(rounds)]
 
 
-def dbt_vars(responses: Path, years: list[int], export_path: Path, project_root: Path = PROJECT_ROOT) -> dict:
+def project_folder(project_dir: Path | None = None) -> Path:
+    """The dbt project the benchmark builds: `project_dir`, else the current directory."""
+    return Path(project_dir or Path.cwd()).resolve()
+
+
+def dbt_vars(responses: Path, years: list[int], export_path: Path, project_root: Path | None = None) -> dict:
     """The dbt vars of one benchmark build: the one place they are put together. The years the
     survey_rounds seed does not declare are passed as ranges of the var ``extra_survey_rounds``
     (``{from_year, to_year, rubric_version}``), reusing the rubric version of the seed's latest
@@ -91,7 +116,7 @@ def dbt_vars(responses: Path, years: list[int], export_path: Path, project_root:
     return {
         "raw_responses_path": str(responses),
         "export_path": str(export_path),
-        "extra_survey_rounds": _extra_survey_rounds(project_root, years),
+        "extra_survey_rounds": _extra_survey_rounds(project_folder(project_root), years),
     }
 
 
@@ -112,13 +137,13 @@ def _extra_survey_rounds(project_root: Path, years: list[int]) -> list[dict]:
     return ranges
 
 
-def parse_size(size: str) -> tuple[int, int]:
+def parse_size(size: str, project_dir: Path | None = None) -> tuple[int, int]:
     """'98x10' -> (98 municipalities, 10 rounds)."""
     try:
         municipalities, rounds = (int(part) for part in size.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"size {size!r} is not MUNICIPALITIESxROUNDS, e.g. 98x10") from None
-    available = len(load_municipalities())
+    available = len(load_municipalities(project_folder(project_dir)))
     if not 1 <= municipalities <= available or rounds < 1:
         raise argparse.ArgumentTypeError(f"size {size!r}: municipalities must be 1..{available}, rounds at least 1")
     return municipalities, rounds
@@ -130,7 +155,7 @@ def _csv_line(*fields: object) -> str:
     return buf.getvalue()
 
 
-def answer_slots() -> list[tuple[str, tuple[str, ...]]]:
+def answer_slots(project_dir: Path | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """The cells of one response in rubric order, as pre-rendered CSV line tails.
 
     ("choose", tails): an ordinary item, one of its options' tails is written;
@@ -138,7 +163,7 @@ def answer_slots() -> list[tuple[str, tuple[str, ...]]]:
     A tail is ``question_no,item,answer\\n`` with the item's printed label and the option's label.
     """
     slots: list[tuple[str, tuple[str, ...]]] = []
-    for question in load_rubric():
+    for question in load_rubric(project_folder(project_dir)):
         for item in question.items:
             tails = tuple(_csv_line(question.question_no, item.printed_label, o.label) for o in item.options)
             if question.question_no in MULTI_SELECT_QUESTIONS:
@@ -148,7 +173,9 @@ def answer_slots() -> list[tuple[str, tuple[str, ...]]]:
     return slots
 
 
-def write_responses(path: Path, municipalities: int, rounds: int, seed: int = 2023) -> tuple[int, list[int]]:
+def write_responses(
+    path: Path, municipalities: int, rounds: int, seed: int = 2023, project_dir: Path | None = None
+) -> tuple[int, list[int]]:
     """Stream a synthetic multi-round file to `path`; returns (raw rows, survey years).
 
     The first `municipalities` codes of the reference seed (all 98 by default, the codes the
@@ -157,9 +184,9 @@ def write_responses(path: Path, municipalities: int, rounds: int, seed: int = 20
     every Q34 box checked with probability 1/2. Memory does not grow with the file: each
     municipality-round is written as soon as it is drawn.
     """
-    codes = load_municipalities()[:municipalities]
+    codes = load_municipalities(project_folder(project_dir))[:municipalities]
     years = survey_years(rounds)
-    slots = answer_slots()
+    slots = answer_slots(project_dir)
     rng = random.Random(seed)
     choice, draw = rng.choice, rng.random
     rows = 0
@@ -199,8 +226,13 @@ def _sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def floor_sql(responses: Path, rubric_dir: Path = RUBRIC_DIR) -> list[str]:
+def rubric_folder(project_dir: Path | None = None) -> Path:
+    return project_folder(project_dir) / "seeds" / "rubric"
+
+
+def floor_sql(responses: Path, rubric_dir: Path | None = None) -> list[str]:
     """The floor: read, join on exact labels, aggregate to question scores; then themes, totals."""
+    rubric_dir = rubric_dir or rubric_folder()
     seed = {name: _sql_literal(rubric_dir / f"{name}.csv") for name in ("rubric_questions", "rubric_items", "rubric_options", "rubric_label_aliases")}
     question_scores = f"""
 create or replace table question_scores as
@@ -324,7 +356,7 @@ group by survey_year, municipality_code
     return [question_scores, theme_scores, total_scores]
 
 
-def run_floor(responses: Path, database: str | Path, rubric_dir: Path = RUBRIC_DIR):
+def run_floor(responses: Path, database: str | Path, rubric_dir: Path | None = None):
     """Run the floor into `database` (a path or ':memory:'); returns the open connection."""
     import duckdb
 
@@ -335,8 +367,8 @@ def run_floor(responses: Path, database: str | Path, rubric_dir: Path = RUBRIC_D
 
 
 def _floor_main() -> None:
-    """Entry point of the floor's own process: argv = responses, database."""
-    run_floor(Path(sys.argv[1]), sys.argv[2]).close()
+    """Entry point of the floor's own process: argv = responses, database, rubric folder."""
+    run_floor(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])).close()
 
 
 # ---------------------------------------------------------------- measuring
@@ -361,14 +393,14 @@ class Measured:
     peak_mb: float
 
 
-def measure(argv: list[str], log: Path, env: dict | None = None, cwd: Path = PROJECT_ROOT) -> Measured:
+def measure(argv: list[str], log: Path, env: dict | None = None, cwd: Path | None = None) -> Measured:
     """Run argv under the wrapper; its output goes to `log`. Raises RuntimeError on failure."""
     result_path = log.with_suffix(".json")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as out:
         wrapper = subprocess.run(
             [sys.executable, "-c", _WRAPPER, str(result_path), *argv],
-            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=project_folder(cwd), env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     if wrapper.returncode != 0 or not result_path.exists():
         raise RuntimeError(f"measuring wrapper failed; see {log}")
@@ -387,26 +419,28 @@ def _fresh(*paths: Path) -> None:
             path.unlink()
 
 
-def measure_floor(responses: Path, run_dir: Path) -> Measured:
+def measure_floor(responses: Path, run_dir: Path, project_dir: Path | None = None) -> Measured:
     database = run_dir / "floor.duckdb"
     _fresh(run_dir, database)
     run_dir.mkdir(parents=True)
     code = "from styringsoverblik.benchmark import _floor_main; _floor_main()"
-    return measure([sys.executable, "-c", code, str(responses), str(database)], run_dir / "floor.log")
+    argv = [sys.executable, "-c", code, str(responses), str(database), str(rubric_folder(project_dir))]
+    return measure(argv, run_dir / "floor.log", cwd=project_dir)
 
 
-def measure_project(responses: Path, years: list[int], run_dir: Path) -> Measured:
+def measure_project(responses: Path, years: list[int], run_dir: Path, project_dir: Path | None = None) -> Measured:
     """A full `dbt build` into a fresh DuckDB file, export folder and target folder."""
+    project = project_folder(project_dir)
     _fresh(run_dir)
     run_dir.mkdir(parents=True)
-    variables = dbt_vars(responses, years, run_dir / "exports")
-    env = {**os.environ, "DBT_DUCKDB_PATH": str(run_dir / "project.duckdb"), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    variables = dbt_vars(responses, years, run_dir / "exports", project)
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(run_dir / "project.duckdb"), "DBT_PROFILES_DIR": str(project)}
     argv = [
-        DBT, "build", "--project-dir", str(PROJECT_ROOT),
+        DBT, "build", "--project-dir", str(project),
         "--target-path", str(run_dir / "target"), "--log-path", str(run_dir / "logs"),
         "--vars", json.dumps(variables),
     ]
-    return measure(argv, run_dir / "dbt.log", env=env)
+    return measure(argv, run_dir / "dbt.log", env=env, cwd=project)
 
 
 def compare_totals(floor_db: Path, project_db: Path) -> str:
@@ -436,11 +470,11 @@ def compare_totals(floor_db: Path, project_db: Path) -> str:
     return "yes" if worst < 1e-6 else f"no (max diff {worst:.3g})"
 
 
-def profile_settings(root: Path = PROJECT_ROOT) -> dict:
+def profile_settings(root: Path | None = None) -> dict:
     """The DuckDB settings of the project's dev target in profiles.yml."""
     import yaml
 
-    profile = yaml.safe_load((root / "profiles.yml").read_text(encoding="utf-8"))
+    profile = yaml.safe_load((project_folder(root) / "profiles.yml").read_text(encoding="utf-8"))
     return dict(profile["styringsoverblik"]["outputs"]["dev"].get("settings") or {})
 
 
@@ -456,7 +490,7 @@ class WriteCost:
     parquet_seconds: float
 
 
-def measure_writes(warehouse: Path, scratch: Path) -> list[WriteCost]:
+def measure_writes(warehouse: Path, scratch: Path, project_dir: Path | None = None) -> list[WriteCost]:
     """What persisting the built marts costs, nothing computed: each table of `marts_audit` in
     `warehouse` (attached read-only) copied into a new table of a scratch DuckDB file, then
     written to Parquet, one at a time, with the build's DuckDB settings. `scratch` is removed."""
@@ -469,7 +503,7 @@ def measure_writes(warehouse: Path, scratch: Path) -> list[WriteCost]:
     scratch.mkdir(parents=True)
     con = duckdb.connect(str(scratch / "writes.duckdb"))
     try:
-        for name, value in profile_settings().items():
+        for name, value in profile_settings(project_dir).items():
             con.execute(f"set {name} = {_setting_literal(value)}")
         con.execute(f"attach {_sql_literal(warehouse)} as built (read_only)")
         costs = []
@@ -522,14 +556,14 @@ class ReportTime:
     measured: Measured
 
 
-def measure_report(warehouse: Path, run_dir: Path) -> ReportTime:
+def measure_report(warehouse: Path, run_dir: Path, project_dir: Path | None = None) -> ReportTime:
     """`styringsoverblik report --pdf`: the full site with every PDF (summary and detail per
     municipality), from a published warehouse, in a process of its own."""
     _fresh(run_dir)
     run_dir.mkdir(parents=True)
     out = run_dir / "site"
     argv = [sys.executable, "-m", "styringsoverblik.cli", "report", "--out", str(out), "--database", str(warehouse), "--pdf"]
-    measured = measure(argv, run_dir / "report.log")
+    measured = measure(argv, run_dir / "report.log", cwd=project_dir)
     pdfs = [path for path in out.glob("*/*.pdf")]
     municipalities = sum(1 for path in pdfs if path.stem.isdigit())
     return ReportTime(municipalities, len(pdfs), measured)
@@ -554,13 +588,15 @@ def _median(values: list[Measured]) -> Measured:
     return Measured(statistics.median(v.seconds for v in values), statistics.median(v.peak_mb for v in values))
 
 
-def bench(label: str, responses: Path, years: list[int], raw_rows: int, work: Path, repeat: int) -> Row:
+def bench(
+    label: str, responses: Path, years: list[int], raw_rows: int, work: Path, repeat: int, project_dir: Path | None = None
+) -> Row:
     floors, projects = [], []
     for attempt in range(1, repeat + 1):
         _progress(f"{label}: floor {attempt}/{repeat}")
-        floors.append(measure_floor(responses, work / "floor"))
+        floors.append(measure_floor(responses, work / "floor", project_dir))
         _progress(f"{label}: dbt build {attempt}/{repeat}")
-        projects.append(measure_project(responses, years, work / "project"))
+        projects.append(measure_project(responses, years, work / "project", project_dir))
     agree = compare_totals(work / "floor" / "floor.duckdb", work / "project" / "project.duckdb")
     return Row(label, raw_rows, responses.stat().st_size / MB, _median(floors), _median(projects), agree)
 
@@ -594,19 +630,248 @@ def render_table(baseline: Row, rows: list[Row], repeat: int) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------- the targets side by side
+
+
+def build_command_available() -> bool:
+    """True when this installation has `styringsoverblik build` (issue 19's build stage)."""
+    from styringsoverblik.cli import COMMANDS
+
+    return "build" in COMMANDS and importlib.util.find_spec(COMMANDS["build"][0]) is not None
+
+
+def build_command(target: str, variables: dict, project_dir: Path) -> list[str]:
+    """The one place the benchmark names the scheduled build command:
+    `styringsoverblik build --target <target> --vars <vars> --project-dir <dir>` (exit 0 when
+    published). Where the installation does not have it yet, DuckDB falls back to `dbt build`,
+    which loads and publishes from its hooks there; PostgreSQL cannot be built without it."""
+    if target not in TARGETS:
+        raise ValueError(f"target {target!r} is not one of {', '.join(TARGETS)}")
+    if build_command_available():
+        return [
+            sys.executable, "-m", "styringsoverblik.cli", "build", "--target", target,
+            "--vars", json.dumps(variables), "--project-dir", str(project_dir),
+        ]
+    if target == "duckdb":
+        return [DBT, "build", "--project-dir", str(project_dir), "--vars", json.dumps(variables)]
+    raise RuntimeError(
+        "`styringsoverblik build` is not in this installation, and PostgreSQL is built only by it"
+        " (dbt-postgres runs no Python hooks): benchmark --targets duckdb until it is"
+    )
+
+
+class PostgresDatabases:
+    """Where the PostgreSQL builds go: a fresh database per build on a throwaway cluster of the
+    benchmark's own (started on first use, stopped by close()), or the database the libpq
+    environment names (`from_environment`)."""
+
+    def __init__(self, from_environment: bool = False):
+        self.folder: Path | None = None
+        self.from_environment = from_environment
+        self.cluster = None
+        self.created = 0
+
+    def env(self) -> dict[str, str]:
+        if self.from_environment:
+            missing = [name for name in ("PGHOST", "PGDATABASE") if not os.environ.get(name)]
+            if missing:
+                raise RuntimeError(f"--postgres-env-from-environment: {', '.join(missing)} not set")
+            return {}
+        import psycopg
+        from psycopg import sql
+
+        from styringsoverblik import pgserver
+
+        if self.cluster is None:
+            # a folder of its own under /tmp: the server may run as another user (postgres), who
+            # cannot enter the benchmark's private work folder
+            self.folder = Path(tempfile.mkdtemp(prefix="styringsoverblik-benchmark-pg-", dir="/tmp"))
+            _progress(f"starting a throwaway PostgreSQL cluster in {self.folder}")
+            try:
+                self.cluster = pgserver.start(self.folder)
+            except pgserver.ServerError as error:
+                raise RuntimeError(str(error)) from error
+        self.created += 1
+        database = f"benchmark_{self.created}"
+        base = self.cluster.env()
+        with psycopg.connect(
+            host=base["PGHOST"], port=base["PGPORT"], user=base["PGUSER"], dbname=base["PGDATABASE"], autocommit=True
+        ) as con:
+            con.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+        return self.cluster.env(database)
+
+    def close(self) -> None:
+        if self.folder is not None:
+            from styringsoverblik import pgserver
+
+            pgserver.stop(self.folder)
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.cluster = self.folder = None
+
+
+@dataclass
+class TargetBuild:
+    measured: Measured
+    dbt_seconds: float | None  # the dbt build stage (run_results.json), when it says
+
+
+def dbt_elapsed(target_path: Path) -> float | None:
+    """The `dbt build` stage's wall time from dbt's run_results.json, if it wrote one."""
+    try:
+        return float(json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))["elapsed_time"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def measure_target_build(
+    target: str, responses: Path, years: list[int], run_dir: Path, project_dir: Path, postgres: PostgresDatabases
+) -> TargetBuild:
+    """One build of `responses` on `target` into a fresh warehouse (DuckDB file or PostgreSQL
+    database), export folder, dbt target folder and log folder under run_dir."""
+    _fresh(run_dir)
+    run_dir.mkdir(parents=True)
+    variables = dbt_vars(responses, years, run_dir / "exports", project_dir)
+    env = {
+        **os.environ,
+        # the project's own profiles.yml, whose targets read DBT_DUCKDB_PATH and PG* set here: never a
+        # profile of the caller's pointing at a real warehouse
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_TARGET_PATH": str(run_dir / "target"),
+        "DBT_LOG_PATH": str(run_dir / "logs"),
+    }
+    if target == "duckdb":
+        env["DBT_DUCKDB_PATH"] = str(run_dir / "warehouse.duckdb")
+    else:
+        env.update(postgres.env())
+    measured = measure(build_command(target, variables, project_dir), run_dir / "build.log", env=env, cwd=project_dir)
+    return TargetBuild(measured, dbt_elapsed(run_dir / "target"))
+
+
+@dataclass
+class TargetRow:
+    label: str
+    raw_rows: int
+    builds: dict[str, TargetBuild]  # target -> median build
+
+
+def bench_targets(
+    label: str, responses: Path, years: list[int], raw_rows: int, work: Path, repeat: int,
+    targets: list[str], project_dir: Path, postgres: PostgresDatabases,
+) -> TargetRow:
+    builds: dict[str, TargetBuild] = {}
+    for target in targets:
+        runs = []
+        for attempt in range(1, repeat + 1):
+            _progress(f"{label}: build --target {target} {attempt}/{repeat}")
+            runs.append(measure_target_build(target, responses, years, work / target, project_dir, postgres))
+        dbt_times = [run.dbt_seconds for run in runs if run.dbt_seconds is not None]
+        builds[target] = TargetBuild(
+            _median([run.measured for run in runs]), statistics.median(dbt_times) if len(dbt_times) == len(runs) else None
+        )
+    return TargetRow(label, raw_rows, builds)
+
+
+def render_targets(rows: list[TargetRow], targets: list[str], repeat: int, command: str) -> str:
+    """The side-by-side table: one line per build and target, then the ratios."""
+    lines = [
+        "| build | target | raw rows | total s | dbt build s | rest s | peak MB |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for target in targets:
+            build = row.builds[target]
+            dbt = f"{build.dbt_seconds:.1f}" if build.dbt_seconds is not None else "—"
+            rest = f"{build.measured.seconds - build.dbt_seconds:.1f}" if build.dbt_seconds is not None else "—"
+            lines.append(
+                f"| {row.label} | {target} | {row.raw_rows:,} | {build.measured.seconds:.1f} | {dbt} | {rest}"
+                f" | {build.measured.peak_mb:,.0f} |"
+            )
+    if set(TARGETS) <= set(targets):
+        lines += [
+            "",
+            f"| build | PostgreSQL ÷ DuckDB, total | dbt build | peak MB | within {GOAL_RATIO:g}× |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for row in rows:
+            duck, pg = row.builds["duckdb"], row.builds["postgres"]
+            total = _ratio(pg.measured.seconds, duck.measured.seconds)
+            dbt = _ratio(pg.dbt_seconds, duck.dbt_seconds)
+            peak = _ratio(pg.measured.peak_mb, duck.measured.peak_mb)
+            within = "—" if total is None else ("yes" if total <= GOAL_RATIO else "no")
+            lines.append(f"| {row.label} | {_times(total)} | {_times(dbt)} | {_times(peak)} | {within} |")
+    lines += [
+        "",
+        f"Median of {repeat} run(s) each, {os.cpu_count()} cores; MB = 10^6 bytes. Each build: {command} into a fresh"
+        " warehouse (DuckDB file or PostgreSQL database); total = wall time of the build process; dbt build = the stage's"
+        " own wall time from dbt's run_results.json (with its hooks); rest = total - dbt build: start-up, dbt's parse and,"
+        " with `styringsoverblik build`, the ingest and publish stages; peak = max RSS of the build process (a PostgreSQL"
+        " server's own memory is not in it).",
+    ]
+    return "\n".join(lines)
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def _times(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.2f}×"
+
+
+def parse_targets(text: str) -> list[str]:
+    """'duckdb,postgres' -> ['duckdb', 'postgres'] (each once, in the order given)."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in TARGETS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"targets {text!r}: a comma-separated list of {', '.join(TARGETS)}")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"targets {text!r}: each target once")
+    return names
+
+
+def run_targets(args: argparse.Namespace, project: Path, sizes: list[tuple[int, int]], work: Path) -> str:
+    postgres = PostgresDatabases(from_environment=args.postgres_env_from_environment)
+    try:
+        sample = project / SAMPLE_FILE
+        municipalities, years = sample_shape(sample)
+        rows = [bench_targets(
+            f"shipped sample {municipalities} × {len(years)}", sample, survey_years(len(years), first=min(years)),
+            count_rows(sample), work / "sample", args.repeat, args.targets, project, postgres,
+        )]
+        for municipalities, rounds in sizes:
+            label = f"{municipalities} × {rounds}"
+            responses = work / f"{municipalities}x{rounds}" / "responses.csv"
+            _progress(f"{label}: writing {responses}")
+            raw_rows, years = write_responses(responses, municipalities, rounds, seed=args.seed, project_dir=project)
+            rows.append(bench_targets(label, responses, years, raw_rows, responses.parent, args.repeat, args.targets, project, postgres))
+            if not args.keep:
+                _fresh(responses)
+    finally:
+        postgres.close()
+    command = (
+        "`styringsoverblik build --target <t>`" if build_command_available()
+        else "`dbt build` (this installation has no `styringsoverblik build` yet; DuckDB loads and publishes from dbt's hooks)"
+    )
+    return render_targets(rows, args.targets, args.repeat, command)
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m styringsoverblik.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--sizes", nargs="*", type=parse_size, default=None, metavar="MxR",
-        help=f"municipalities x rounds (default: {' '.join(DEFAULT_SIZES)}; none: the sample alone)",
+        "--sizes", nargs="*", default=None, metavar="MxR",
+        help=f"municipalities x rounds (default: {' '.join(DEFAULT_SIZES)}, with --targets {' '.join(DEFAULT_TARGET_SIZES)};"
+        " none: the sample alone)",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per measurement; the median is reported (default 3, with --targets 1)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (inputs, databases, logs)")
     parser.add_argument("--seed", type=int, default=2023, help="seed of the synthetic answers")
+    parser.add_argument("--project-dir", type=Path, default=None, help="the dbt project to benchmark (default: the current directory)")
     parser.add_argument(
         "--write-cost", action="store_true",
         help="also time writing each built mart as a table and as Parquet, nothing computed",
@@ -615,17 +880,54 @@ def main(argv: list[str] | None = None) -> int:
         "--report", action="store_true",
         help="also time `styringsoverblik report --pdf` (the full site with PDFs) on the sample's build",
     )
+    parser.add_argument(
+        "--targets", type=parse_targets, default=None, metavar="duckdb,postgres",
+        help="instead of the floor comparison: `styringsoverblik build` on each target side by side",
+    )
+    parser.add_argument(
+        "--postgres-env-from-environment", action="store_true",
+        help="with --targets postgres: build into the database the PG* environment names, not a throwaway cluster",
+    )
     args = parser.parse_args(argv)
+    args.project_dir = project_folder(args.project_dir)
+    if not (args.project_dir / "dbt_project.yml").is_file():
+        parser.error(f"{args.project_dir} is not a dbt project (no dbt_project.yml): run from the project or pass --project-dir")
+    if args.repeat is None:
+        args.repeat = 1 if args.targets else 3
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    sizes = [parse_size(s) for s in DEFAULT_SIZES] if args.sizes is None else args.sizes
+    if args.targets and (args.write_cost or args.report):
+        parser.error("--write-cost and --report measure the DuckDB build against the floor: not with --targets")
+    if args.postgres_env_from_environment and "postgres" not in (args.targets or []):
+        parser.error("--postgres-env-from-environment: only with --targets ...postgres")
+    defaults = DEFAULT_TARGET_SIZES if args.targets else DEFAULT_SIZES
+    try:
+        args.sizes = [parse_size(size, args.project_dir) for size in (defaults if args.sizes is None else args.sizes)]
+    except argparse.ArgumentTypeError as error:
+        parser.error(str(error))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    project = args.project_dir
+    sizes = args.sizes
 
     work = Path(tempfile.mkdtemp(prefix="styringsoverblik-benchmark-"))
     try:
-        sample_municipalities, sample_years = sample_shape(SAMPLE_FILE)
+        if args.targets:
+            print(run_targets(args, project, sizes, work), flush=True)
+            if args.keep:
+                _progress(f"work folder kept: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+            return 0
+        sample_file = project / SAMPLE_FILE
+        sample_municipalities, sample_years = sample_shape(sample_file)
         baseline = bench(
-            f"shipped sample {sample_municipalities} × {len(sample_years)} (baseline)", SAMPLE_FILE,
-            survey_years(len(sample_years), first=min(sample_years)), count_rows(SAMPLE_FILE), work / "sample", args.repeat,
+            f"shipped sample {sample_municipalities} × {len(sample_years)} (baseline)", sample_file,
+            survey_years(len(sample_years), first=min(sample_years)), count_rows(sample_file), work / "sample", args.repeat,
+            project,
         )
         rows = []
         writes = []
@@ -634,17 +936,17 @@ def main(argv: list[str] | None = None) -> int:
             times = []
             for attempt in range(1, args.repeat + 1):
                 _progress(f"report --pdf on the sample's build {attempt}/{args.repeat}")
-                times.append(measure_report(work / "sample" / "project" / "project.duckdb", work / "report"))
+                times.append(measure_report(work / "sample" / "project" / "project.duckdb", work / "report", project))
             report = render_report(f"shipped sample {sample_municipalities} × {len(sample_years)}", times)
         for municipalities, rounds in sizes:
             label = f"{municipalities} × {rounds}"
             responses = work / f"{municipalities}x{rounds}" / "responses.csv"
             _progress(f"{label}: writing {responses}")
-            raw_rows, years = write_responses(responses, municipalities, rounds, seed=args.seed)
-            rows.append(bench(label, responses, years, raw_rows, responses.parent, args.repeat))
+            raw_rows, years = write_responses(responses, municipalities, rounds, seed=args.seed, project_dir=project)
+            rows.append(bench(label, responses, years, raw_rows, responses.parent, args.repeat, project))
             if args.write_cost:
                 _progress(f"{label}: writing the built marts again")
-                costs = measure_writes(responses.parent / "project" / "project.duckdb", responses.parent / "writes")
+                costs = measure_writes(responses.parent / "project" / "project.duckdb", responses.parent / "writes", project)
                 writes.append(render_writes(label, costs))
             if not args.keep:
                 _fresh(responses)

@@ -7,10 +7,10 @@ folder's ``_manifest.json`` is there with its row count, nothing else is, and th
 log (``dim_builds.parquet``) names the manifest's build as current. Reports numbers and exits 1
 on any error; asserts no timing.
 
-    python -m styringsoverblik.soak --builds 20 --workdir DIR --input a.csv --input b.csv
+    python -m styringsoverblik.soak --builds 20 --workdir DIR --input a.csv --input b.csv [--project-dir P]
 
 DIR holds (or receives) ``warehouse.duckdb`` and ``exports/``; builds alternate between the
-inputs.
+inputs. The dbt project is ``--project-dir`` (default: the current directory).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ import threading
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def read_published_set(export_root: Path) -> str:
@@ -53,13 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--input", action="append", type=Path, required=True, help="response file; repeat to alternate")
     parser.add_argument("--keep-builds", type=int, default=3, help="the var export_keep_builds of each build")
+    parser.add_argument("--project-dir", type=Path, default=None, help="the dbt project (default: the current directory)")
     args = parser.parse_args(argv)
+    project = (args.project_dir or Path.cwd()).resolve()
+    if not (project / "dbt_project.yml").is_file():
+        parser.error(f"{project} is not a dbt project (no dbt_project.yml): run from the project or pass --project-dir")
 
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     export_root = workdir / "exports"
     dbt = str(Path(sys.executable).with_name("dbt"))
-    env = {**os.environ, "DBT_DUCKDB_PATH": str(workdir / "warehouse.duckdb"), "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    env = {**os.environ, "DBT_DUCKDB_PATH": str(workdir / "warehouse.duckdb"), "DBT_PROFILES_DIR": str(project)}
 
     stop = threading.Event()
     reads, errors, builds_seen = [0], [], set()
@@ -84,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
                 {"raw_responses_path": str(responses), "export_path": str(export_root), "export_keep_builds": args.keep_builds}
             )
             result = subprocess.run(
-                [dbt, "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
-                 "--vars", variables],
-                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                [dbt, "build", "--project-dir", str(project), "--target-path", str(workdir / "target"),
+                 "--log-path", str(workdir / "logs"), "--vars", variables],
+                cwd=project, env=env, capture_output=True, text=True,
             )
             failed_builds += result.returncode != 0
             print(f"build {number + 1}/{args.builds}: exit {result.returncode}, {reads[0]} reads so far", flush=True)
