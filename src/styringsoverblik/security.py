@@ -352,7 +352,9 @@ def run(args: argparse.Namespace) -> int:
             return 2
     try:
         with connect() as con:
-            message = grant_login(con, args.login, municipality=municipality, reader=args.reader, password=password)
+            message = grant_login(
+                con, args.login, municipality=municipality, reader=args.reader, password=password, roles=DEFAULT_ROLES
+            )
     except SecurityError as error:
         print(f"grant: {error}", file=sys.stderr)
         return 2
