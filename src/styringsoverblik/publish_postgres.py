@@ -11,7 +11,8 @@ dbt builds and tests the marts in the schema ``marts_audit``. :func:`publish` th
    ``<export>/builds/.<build_id>.partial``, synced, renamed to ``builds/<build_id>`` with its
    manifest (module ``export_folder``), read in one REPEATABLE READ transaction.
 3. the swap, ONE transaction holding only catalog changes and the log row: lock every relation of
-   ``marts``, rename ``marts`` to ``marts_prev_<seq>_<build id it held>``, ``marts_audit`` to
+   ``marts`` and ``marts_audit`` (the audited relations must be the very ones step 1 saw: a table
+   another dbt run replaced meanwhile fails the publish), rename ``marts`` to ``marts_prev_<seq>_<build id it held>``, ``marts_audit`` to
    ``marts``, move the schema USAGE grant to the new ``marts`` and
    ``update ops.build_runs set status = 'published'``.
 4. after the commit: the export folder's ``current`` symlink and ``current.json`` name the build;
@@ -112,9 +113,20 @@ def relations(con: psycopg.Connection, schema: str) -> list[str]:
     return [name for (name,) in rows]
 
 
+def relation_ids(con: psycopg.Connection, schema: str) -> dict[str, tuple[int, int]]:
+    """name -> (oid, relfilenode) of the schema's relations: a table replaced or rewritten
+    changes them."""
+    rows = con.execute(
+        "select c.relname, c.oid::bigint, c.relfilenode::bigint from pg_class c join pg_namespace n"
+        " on n.oid = c.relnamespace where n.nspname = %s and c.relkind::text = any(%s)",
+        [schema, list(RELATION_KINDS)],
+    ).fetchall()
+    return {name: (oid, node) for name, oid, node in rows}
+
+
 def previous_schemas(con: psycopg.Connection) -> list[tuple[int, str]]:
     """(sequence number, name) of the kept previous schemas, newest first."""
-    rows = con.execute("select nspname from pg_namespace where nspname like 'marts\\_prev\\_%%'").fetchall()
+    rows = con.execute("select nspname from pg_namespace where nspname like 'marts\\_prev\\_%'").fetchall()
     found = [(int(match.group(1)), name) for (name,) in rows if (match := PREVIOUS.fullmatch(name))]
     return sorted(found, reverse=True)
 
@@ -235,7 +247,9 @@ def _publish(con, build_id, tables, log_tables, keep, export_root, swap_timeout,
                 con.execute(sql.SQL("drop table if exists {}").format(target))
                 con.execute(sql.SQL("create table {} as ").format(target) + sql.SQL(query), {"build_id": build_id})
             security.apply(con, AUDIT_SCHEMA, roles)
-            ready_xid = con.execute("select pg_current_xact_id()::text").fetchone()[0]
+            # the transaction's id as the 32-bit xid pg_stat_activity.backend_xmin is compared with
+            ready_xid = con.execute("select (pg_current_xact_id()::text::bigint % 4294967296)::text").fetchone()[0]
+            audited = relation_ids(con, AUDIT_SCHEMA)
         ready_at = con.execute("select clock_timestamp()").fetchone()[0]
         if folder is not None:
             step("export")
@@ -245,7 +259,7 @@ def _publish(con, build_id, tables, log_tables, keep, export_root, swap_timeout,
         step("wait")
         wait_for_older_snapshots(con, ready_at, ready_xid, deadline)
         step("swap")
-        swap(con, build_id, now, deadline, roles, step)
+        swap(con, build_id, now, deadline, roles, step, audited)
     except Exception as error:  # an interrupt (Ctrl-C) is not recorded: settle marks it interrupted
         message = error_message(error)
         record_failure(con, build_id, message)
@@ -410,7 +424,7 @@ def lock_timeouts(con: psycopg.Connection) -> tuple[int, int]:
     return min(LOCK_TIMEOUT_MS[0], cap), cap
 
 
-def swap(con: psycopg.Connection, build_id: str, now: datetime, deadline: float, roles, step) -> None:
+def swap(con: psycopg.Connection, build_id: str, now: datetime, deadline: float, roles, step, audited: dict) -> None:
     """The one transaction: lock the published set, rename, move the USAGE grant, log."""
     timeout, cap = lock_timeouts(con)
     attempt = 0
@@ -420,11 +434,14 @@ def swap(con: psycopg.Connection, build_id: str, now: datetime, deadline: float,
             with con.transaction():
                 con.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{timeout}ms")))
                 old = relations(con, PUBLISHED_SCHEMA) if schema_exists(con, PUBLISHED_SCHEMA) else []
-                if old:
-                    con.execute(
-                        sql.SQL("lock table {} in access exclusive mode").format(
-                            sql.SQL(", ").join(ident(PUBLISHED_SCHEMA, name) for name in old)
-                        )
+                locked = [ident(PUBLISHED_SCHEMA, name) for name in old]
+                locked += [ident(AUDIT_SCHEMA, name) for name in relations(con, AUDIT_SCHEMA)]
+                con.execute(sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(locked)))
+                if relation_ids(con, AUDIT_SCHEMA) != audited:
+                    raise PublishFailed(
+                        f"The audited schema {AUDIT_SCHEMA} changed while it was being published (another dbt run?): "
+                        "what was exported and checked is not what would be published, so nothing was published. "
+                        "Run one build at a time (`styringsoverblik build --target postgres`)."
                     )
                 step("locked")
                 if schema_exists(con, PUBLISHED_SCHEMA):

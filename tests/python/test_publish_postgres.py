@@ -308,6 +308,29 @@ def test_the_swap_gives_up_after_its_time_and_publishes_nothing(pg, tmp_path):
     assert one_build(builds_in(con)) == third
 
 
+def test_an_audited_table_replaced_while_publishing_is_not_published(pg, tmp_path):
+    env, con, roles = pg
+    export = tmp_path / "exports"
+    first = new_build(con, roles, export)
+    second = new_build_id()
+    make_audited(con, second, number=2)
+
+    def another_dbt_run_replaces_a_table():
+        with connect(env, autocommit=True) as other:
+            other.execute("create table marts_audit.fct_scores_new as select * from marts_audit.fct_scores")
+            other.execute("drop table marts_audit.fct_scores")
+            other.execute("alter table marts_audit.fct_scores_new rename to fct_scores")
+
+    publisher = Publisher(env, second, roles, hooks={"swap": another_dbt_run_replaces_a_table}, export_root=export)
+    publisher.start()
+    publisher.join()
+    assert isinstance(publisher.error, pp.PublishFailed)
+    assert "The audited schema marts_audit changed while it was being published" in str(publisher.error)
+    assert one_build(builds_in(con)) == first
+    assert status(con, second) == "failed"
+    assert os.readlink(export / "current") == f"builds/{first}"
+
+
 class Died(BaseException):
     """The publishing process's death at a step (no clean-up runs)."""
 
