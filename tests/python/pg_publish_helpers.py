@@ -105,10 +105,13 @@ def make_audited(con: psycopg.Connection, build_id: str, number: int = 1) -> Non
         con.execute("insert into marts_audit.fct_national values (%s, 'total', %s), (%s, 'Q1', 0.5)", [build_id, number, build_id])
 
 
-def builds_in(con: psycopg.Connection, schema: str = "marts") -> dict[str, set[str]]:
-    """Each table's set of build ids (the log tables: the build marked current)."""
+def builds_in(con: psycopg.Connection, schema: str = "marts", between=None) -> dict[str, set[str]]:
+    """Each table's set of build ids (the log tables: the build marked current); `between()` is
+    called between two tables."""
     seen = {}
     for table in TABLES:
+        if between is not None and seen:
+            between()
         where = sql.SQL(" where is_current") if table == "dim_builds" else sql.SQL("")
         query = sql.SQL("select distinct build_id from {}").format(sql.Identifier(schema, table)) + where
         if table == "fct_build_input_files":

@@ -416,8 +416,13 @@ class Reader(threading.Thread):
                 try:
                     con.execute("begin isolation level repeatable read")
                     if self.random.random() < 0.5:
-                        con.execute("select 1")  # a snapshot taken before the first mart is read
-                    self.builds.add(one_build(builds_in(con)))
+                        # a snapshot taken before the first mart is read, a while before (widens
+                        # the window in which a publish commits in between; not a synchronisation)
+                        con.execute("select 1")
+                        self.stop.wait(self.random.uniform(0, 0.2))
+                    # a little time between two tables too: a swap may come in between
+                    between = (lambda: self.stop.wait(self.random.uniform(0, 0.01))) if self.random.random() < 0.5 else None
+                    self.builds.add(one_build(builds_in(con, between=between)))
                     con.commit()
                     self.transactions += 1
                 except AssertionError as error:
@@ -435,7 +440,8 @@ def test_a_repeatable_read_reader_sees_one_whole_build_while_publishes_are_kille
     reader = Reader(env)
     reader.start()
     chooser = random.Random(int(os.environ.get("PUBLISH_KILL_SEED", "1919")))
-    kills = 12
+    kills = 10
+    proc = None
     try:
         for round_no in range(kills):
             environment = {
@@ -444,10 +450,11 @@ def test_a_repeatable_read_reader_sees_one_whole_build_while_publishes_are_kille
                 "PUBLISH_ENV": json.dumps(env), "PUBLISH_ROLES": json.dumps(list(roles.groups)),
                 "PUBLISH_EXPORT": str(export), "PUBLISH_NUMBER": str(100 * (round_no + 1)),
             }
-            proc = subprocess.Popen(
-                [sys.executable, "-c", PUBLISHER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env=environment,
-            )
+            errors = tmp_path / f"publisher-{round_no}.err"
+            with open(errors, "w") as stderr:
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", PUBLISHER], stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment
+                )
             # kill at a chosen line after the process's first successful publish: any step of
             # a later publish (sometimes a little after the line, inside the step)
             target = chooser.randrange(1, 2 * STEPS_PER_PUBLISH)
@@ -471,9 +478,9 @@ def test_a_repeatable_read_reader_sees_one_whole_build_while_publishes_are_kille
                         proc.send_signal(signal.SIGKILL)
                         break
             proc.wait()
-            assert after_first is not None, f"the publisher never published: {lines} {proc.stderr.read()}"
-            proc.stderr.close()
             proc.stdout.close()
+            assert proc.returncode == -signal.SIGKILL, f"the publisher ended by itself: {lines} {errors.read_text()}"
+            assert after_first is not None, f"the publisher never published: {lines} {errors.read_text()}"
             # the published set is the old build or the new one, whole
             now = one_build(builds_in(con))
             assert now in {published, building}, (round_no, lines)
@@ -486,6 +493,9 @@ def test_a_repeatable_read_reader_sees_one_whole_build_while_publishes_are_kille
                 assert status(con, building) in {"running", "interrupted"}
             published = now
     finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
         reader.stop.set()
         reader.join()
     assert reader.errors == []
