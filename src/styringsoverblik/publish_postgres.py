@@ -10,11 +10,11 @@ dbt builds and tests the marts in the schema ``marts_audit``. :func:`publish` th
 2. writes the Parquet export of the audited set (when an export folder is given): into
    ``<export>/builds/.<build_id>.partial``, synced, renamed to ``builds/<build_id>`` with its
    manifest (module ``export_folder``), read in one REPEATABLE READ transaction.
-3. the swap, ONE transaction holding only catalog changes and the log row: lock every relation of
-   ``marts`` and ``marts_audit`` (the audited relations must be the very ones step 1 saw: a table
-   another dbt run replaced meanwhile fails the publish), rename ``marts`` to ``marts_prev_<seq>_<build id it held>``, ``marts_audit`` to
-   ``marts``, move the schema USAGE grant to the new ``marts`` and
-   ``update ops.build_runs set status = 'published'``.
+3. the swap, ONE transaction holding only catalog changes and the log row: lock every relation
+   of ``marts`` and ``marts_audit`` (the audited relations must be the very ones step 1 saw: a
+   table another dbt run replaced meanwhile fails the publish), rename ``marts`` to
+   ``marts_prev_<seq>_<build id it held>``, ``marts_audit`` to ``marts``, move the schema USAGE
+   grant to the new ``marts`` and ``update ops.build_runs set status = 'published'``.
 4. after the commit: the export folder's ``current`` symlink and ``current.json`` name the build;
    previous schemas beyond the newest ``keep`` and old export folders are removed. Nothing here
    can fail the published build: a failure is a warning, repaired by the next publish.
@@ -35,16 +35,15 @@ transaction's snapshot. Three things make a reader's view whole:
   between), until ``swap_timeout``; then the publish fails with a message naming the blocking
   sessions: nothing is published, the old build stays.
 - *Every reader's snapshot sees the new rows.* A table created after a reader took its snapshot
-  looks empty to it. Before the swap, the publish waits until every transaction whose snapshot
-  may not see step 1's commit has ended (``pg_stat_activity``: it began before that commit and
-  its ``backend_xmin`` is not past step 1's transaction id), as ``CREATE INDEX CONCURRENTLY``
-  waits for older snapshots. A transaction left open that long (idle in transaction) makes the
-  publish fail after ``swap_timeout``; ``idle_in_transaction_session_timeout`` on the readers'
-  logins prevents it. A
-  reader whose snapshot is taken later sees every row of the new build, whether it reads before
-  the swap (the old build, then the swap waits for it) or after it. This needs the publishing
-  role to see other sessions' activity (a superuser, or a member of ``pg_read_all_stats``);
-  without it the publish warns.
+  looks empty to it. Before the swap, the publish waits (holding no lock) until every
+  transaction whose snapshot may not see step 1's commit has ended (``pg_stat_activity``: it
+  began before that commit and its ``backend_xmin`` is not past step 1's transaction id), as
+  ``CREATE INDEX CONCURRENTLY`` waits for older snapshots. A reader whose snapshot is taken later
+  sees every row of the new build, whether it reads before the swap (the old build; the swap
+  then waits for its locks) or after it. A transaction left open that long (idle in
+  transaction) makes the publish fail after ``swap_timeout``; ``idle_in_transaction_session_timeout``
+  on the BI logins prevents it. This needs the publishing role to see other sessions' activity
+  (a superuser, or a member of ``pg_read_all_stats``); without it the publish warns.
 - *Only names change in the swap.* Rows written in the swap transaction are invisible to a reader
   whose snapshot predates it, so the build log tables are filled in step 1; the swap renames,
   grants and updates ``ops.build_runs`` (which the marts do not read) and nothing else.
@@ -55,7 +54,15 @@ the new build published in PostgreSQL, the truth on this target, and :func:`sett
 export folder's ``current`` at it.
 
 Previous schemas are dropped one per transaction with a short ``lock_timeout``: a schema a
-reader still holds is skipped with a warning and dropped by a later publish.
+reader still holds is skipped with a warning and dropped by a later publish. ``drop schema ...
+cascade`` also drops views of someone else's over a previous build's tables: views over the
+marts bind to the tables, not their names, so they would show an old build anyway; BI reads
+``marts`` itself.
+
+The build log SQL (``log_tables``) is portable SQL over ``ops.*``; it names the build being
+published as the bound parameter ``%(build_id)s`` (so a literal ``%`` in it is written ``%%``).
+Needs PostgreSQL 15 or later (``security_invoker`` on views) and a role that owns the marts
+schemas and may create roles (the group roles, once).
 """
 
 from __future__ import annotations
