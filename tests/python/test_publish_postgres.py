@@ -367,6 +367,18 @@ def test_settle_after_a_death_between_the_commit_and_the_export_swap(pg, tmp_pat
     assert one_build(builds_in(con)) == second
 
 
+def test_settle_says_when_the_export_folder_lacks_the_published_build(pg, tmp_path):
+    env, con, roles = pg
+    export = tmp_path / "exports"
+    first = new_build(con, roles, export)
+    second = new_build(con, roles)  # published without an export
+    assert pp.settle(con, export) == [
+        f"the export folder has no Parquet set of the published build {second}; its current stays at "
+        f"{first} until the next build writes one"
+    ]
+    assert os.readlink(export / "current") == f"builds/{first}"
+
+
 # --------------------------------------------------------------------------------------------
 # the acceptance: a REPEATABLE READ reader during publishes killed at any moment
 

@@ -179,3 +179,24 @@ def test_the_grant_command(pg, monkeypatch, capsys):
     assert "'NOT_SET_ANYWHERE' (--password-env) is not set" in capsys.readouterr().err
     assert cli.main(["grant", "--target", "duckdb", "--reader", "--login", "x"]) == 2
     assert "has no logins" in capsys.readouterr().err
+
+
+def test_the_code_is_checked_against_the_seed_before_anything_is_published(postgres_cluster):
+    env = postgres_cluster.create_database("seed")
+    suffix = env["PGDATABASE"].rsplit("_", 1)[1]
+    roles = security.Roles(reader=f"reader_{suffix}", municipality=f"municipality_{suffix}")
+    with connect(env, autocommit=True) as con:
+        con.execute("create schema reference")
+        con.execute("create table reference.municipalities (municipality_code integer, municipality_name text)")
+        con.execute("insert into reference.municipalities values (101, 'København')")
+        with pytest.raises(security.SecurityError, match="The municipality code 147 is not in reference.municipalities"):
+            security.grant_login(con, f"l_{suffix}", municipality=147, roles=roles)
+        message = security.grant_login(con, f"l_{suffix}", municipality=101, roles=roles)
+        assert message == (
+            f"login 'l_{suffix}' created: sees only municipality 101 (København) in every mart with a "
+            "municipality_code, and the national marts whole; it has no password yet (give --password-env VAR)"
+        )
+        con.execute("drop schema security cascade")
+        for role in (f"l_{suffix}", *roles.groups):
+            con.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
+            con.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
