@@ -229,10 +229,12 @@ def test_a_reader_that_waits_for_the_swap_reads_the_new_set_whole(pg):
     make_audited(con, second, number=2)
     seen = {}
     reader_pid = {}
+    connected = threading.Event()
 
     def read():
         with connect(env) as reader:
             reader_pid["pid"] = reader.info.backend_pid
+            connected.set()
             reader.execute("begin isolation level repeatable read")
             seen["scores"] = reader.execute("select build_id, municipality_code from marts.fct_scores").fetchall()
             seen["all"] = builds_in(reader)
@@ -242,8 +244,7 @@ def test_a_reader_that_waits_for_the_swap_reads_the_new_set_whole(pg):
 
     def while_locked():  # inside the swap transaction, locks held, nothing renamed yet
         reader.start()
-        while "pid" not in reader_pid:
-            pass
+        connected.wait()
         await_lock_wait(con, reader_pid["pid"], reader)
 
     publisher = Publisher(env, second, roles, hooks={"locked": while_locked})

@@ -200,3 +200,19 @@ def test_the_code_is_checked_against_the_seed_before_anything_is_published(postg
         for role in (f"l_{suffix}", *roles.groups):
             con.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
             con.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+
+
+def test_a_view_reads_with_the_reader_s_rights(pg):
+    """A view in the published schema gets security_invoker: the row security of the tables under
+    it applies to the login reading it, not to the view's owner (who bypasses it)."""
+    con = pg["con"]
+    build = new_build_id()
+    make_audited(con, build, 3)
+    con.execute("create view marts_audit.v_scores as select municipality_code, score from marts_audit.fct_scores")
+    pp.publish(con, build_id=build, tables=list(MARTS), log_tables=LOG_TABLES, keep=1, export_root=None, roles=pg["roles"])
+    assert con.execute("select reloptions from pg_class where oid = 'marts.v_scores'::regclass").fetchone()[0] == [
+        "security_invoker=true"
+    ]
+    grant(pg, "frb", password="pw", municipality=147)
+    with login(pg, "frb", "pw") as reader:
+        assert reader.execute("select municipality_code from marts.v_scores").fetchall() == [(147,)]
