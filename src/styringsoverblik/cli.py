@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("styringsoverblik.check", "check response files before a build; write a Danish problem list"),
     "report": ("styringsoverblik.report", "write the static HTML report per municipality"),
     "template": ("styringsoverblik.template", "write the Excel response template (wide layout)"),
+    "grant": ("styringsoverblik.security", "create or update a PostgreSQL login: one municipality's rows, or a BI reader"),
 }
 
 
