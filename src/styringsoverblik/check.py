@@ -385,7 +385,7 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[str], project: Pa
     if loaded:
         con.execute(f"create or replace table {loader.RAW_TABLE} as select * from check_input.rows")
         con.execute("drop schema check_input cascade")
-        q12.write_codings(con, q12.free_text_questions(project / "seeds"))
+        q12.write_codings(con, q12.free_text_questions(project))
     return loaded, unreadable
 
 
