@@ -5,7 +5,7 @@ the YAML inside the macro ``setting_rules`` (``macros/setting_rules.sql``). dbt 
 var against it while it parses the project (macros ``check_settings``, ``setting_problem``;
 every use of a var in models and macros goes through the macro ``setting``), so a bad var stops
 every command before anything is loaded, built or published. This module reads the same YAML
-and applies the same checks to the values the build hooks hand over (``publish.BuildContext``),
+and applies the same checks to the values the build hooks hand over (``context.BuildContext``),
 so the build log records only checked, typed values. ``problem`` gives, for the same value,
 exactly the line the macro ``setting_problem`` gives (tests/python/test_settings.py runs both).
 

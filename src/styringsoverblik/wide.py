@@ -44,18 +44,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from styringsoverblik.display import show, show_bare
-from styringsoverblik.rubric import (  # noqa: F401 (the rubric's names, used by the wide layout's callers too)
-    CHECKBOX_RULE,
+from styringsoverblik.rubric import (
     ID_COLUMNS,
-    CellColumn,
-    Item,
-    Option,
-    Question,
-    Rubric,
-    RubricError,
     _RE2_WHITESPACE,
     _TRANSLATION,
-    cell_header,
+    CellColumn,
+    Rubric,
     normalize_label,
 )
 

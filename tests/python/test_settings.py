@@ -15,7 +15,7 @@ import yaml
 
 from conftest import PROJECT_ROOT, run_dbt
 from styringsoverblik import settings
-from styringsoverblik.publish import BuildContext
+from styringsoverblik.context import BuildContext
 
 BOOLEAN = "true or false (a YAML boolean, not quoted: --vars '{strict: false}')"
 WHOLE = "a whole number of at least 1, not quoted (e.g. 3)"
