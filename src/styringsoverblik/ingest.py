@@ -51,10 +51,10 @@ class Inputs:
         return self.memory.sql(f"select * from {RAW_SCHEMA}.{table}")
 
     def arrow(self, table: str) -> pa.Table:
-        return self.relation(table).arrow()
+        return self.relation(table).to_arrow_table()
 
     def batches(self, table: str) -> pa.RecordBatchReader:
-        return self.memory.execute(f"select * from {RAW_SCHEMA}.{table}").fetch_record_batch(BATCH_ROWS)
+        return self.relation(table).to_arrow_reader(BATCH_ROWS)
 
     def summary(self, build_id: str) -> str:
         """The build's line about its input (as the DuckDB hook has always printed it)."""
