@@ -264,7 +264,9 @@ def locked_build(args, project: Project, variables: dict, log: Any, work: Any, d
             return EXIT_NOT_PUBLISHED
         where, warnings = publish.publish_to_postgres(work, log, context, build_id)
         notes = "".join(f"\nwarning: {warning}" for warning in warnings)
-        say(f"{summary}build {build_id} published to schema {buildlog.PUBLISHED_SCHEMA} and {where}{notes}")
+        schema = f"schema {buildlog.PUBLISHED_SCHEMA}"
+        where = schema if where == schema else f"{schema} and {where}"  # and the Parquet export's folder
+        say(f"{summary}build {build_id} published to {where}{notes}")
         return EXIT_PUBLISHED
     except BuildFailed as error:
         print(f"error: {error}", file=sys.stderr)
