@@ -102,20 +102,49 @@ def write_duckdb(con: duckdb.DuckDBPyConnection, build_id: str, inputs: Inputs) 
 
 def write_postgres(con: Any, build_id: str, inputs: Inputs) -> None:
     """The raw tables (COPY) and the build's file rows into PostgreSQL in one transaction, then
-    ANALYZE. ``con``: a psycopg connection, not in autocommit (its transaction is committed here)."""
-    from psycopg import sql
+    ANALYZE. ``con``: a psycopg connection (its transaction is committed here).
 
-    from styringsoverblik.targets import copy_arrow
+    dbt's staging views read the raw tables, and PostgreSQL will not drop a table a view depends
+    on: a raw table that exists with the same columns is emptied (TRUNCATE) and filled by COPY;
+    a new one, or one whose columns changed (another version of the project), is (re)created by
+    targets.copy_arrow (dropping the views that read the old one: the build recreates them)."""
+    from psycopg import sql
 
     with con.transaction():
         with con.cursor() as cursor:
             for table in (RESPONSES_TABLE, CODINGS_TABLE):
-                copy_arrow(cursor, RAW_SCHEMA, table, inputs.arrow(table))
+                write_table(cursor, table, inputs.arrow(table))
         buildlog.record_input_files(con, build_id, inputs.files)
     with con.cursor() as cursor:
         for table in (RESPONSES_TABLE, CODINGS_TABLE):
             cursor.execute(sql.SQL("analyze {}").format(sql.Identifier(RAW_SCHEMA, table)))
     con.commit()
+
+
+def write_table(cursor: Any, table: str, rows: pa.Table) -> None:
+    """One raw table on PostgreSQL, inside the caller's transaction (see write_postgres)."""
+    from psycopg import sql
+
+    from styringsoverblik.targets import copy_arrow
+
+    target = sql.Identifier(RAW_SCHEMA, table)
+    cursor.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+        " order by ordinal_position",
+        [RAW_SCHEMA, table],
+    )
+    columns = [name for (name,) in cursor.fetchall()]
+    if columns != rows.schema.names:
+        if columns:
+            cursor.execute(sql.SQL("drop table {} cascade").format(target))
+        copy_arrow(cursor, RAW_SCHEMA, table, rows)
+        return
+    cursor.execute(sql.SQL("truncate table {}").format(target))
+    names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
+    with cursor.copy(sql.SQL("copy {} ({}) from stdin").format(target, names)) as copy:
+        for batch in rows.to_batches(max_chunksize=50_000):
+            for row in zip(*(column.to_pylist() for column in batch.columns)):
+                copy.write_row(row)
 
 
 def ingest(con: Any, build_id: str, project: Project, pattern: str, sheet: str | None = None) -> Inputs:

@@ -294,3 +294,33 @@ def test_ingest_writes_postgresql_with_copy_then_analyze(postgres_cluster, tmp_p
             "select reltuples from pg_class where oid = 'raw.raw_responses'::regclass"
         ).fetchone() == (len(rows),)
         assert log.execute("select to_regclass('ops.build_runs') is not null").fetchone() == (True,)
+
+
+def test_a_second_ingest_on_postgresql_keeps_the_views_that_read_the_raw_tables(postgres_cluster, tmp_path):
+    """dbt's staging views read raw.*: the next ingest replaces the rows, not the tables."""
+    from styringsoverblik.targets import connect_postgres
+
+    inbox = tmp_path / "inbox"
+    long_file(inbox)
+    project = Project(PROJECT_ROOT)
+    env = postgres_cluster.create_database("ingest2")
+    with connect_postgres(autocommit=True, **pg_kwargs(env)) as log, connect_postgres(**pg_kwargs(env)) as work:
+        buildlog.ensure_ops(log)
+        ingest.ingest(work, "b1", project, str(inbox / "*.csv"))
+        log.execute("create schema staging")
+        log.execute("create view staging.answers as select answer from raw.raw_responses")
+        log.execute("create view staging.codings as select answer_text from raw.q12_codings")
+        long_file(inbox, rows=("101,2023,1,,Nej",))
+        ingest.ingest(work, "b2", project, str(inbox / "*.csv"))
+        assert log.execute("select answer from staging.answers").fetchall() == [("Nej",)]
+        assert log.execute("select count(*) from staging.codings").fetchone() == (0,)
+        assert log.execute("select reltuples from pg_class where oid = 'raw.raw_responses'::regclass").fetchone() == (1,)
+        # a raw table of another shape (an older project version) is recreated, its views dropped with it
+        log.execute("alter table raw.q12_codings drop column category")
+        long_file(inbox)
+        ingest.ingest(work, "b3", project, str(inbox / "*.csv"))
+        assert log.execute("select answer_text, category, interval_months from raw.q12_codings").fetchall() == [
+            ("hver 3. måned", "Hver 6. måned eller hyppigere", 3.0)  # every 3 months: at least every 6
+        ]
+        assert log.execute("select to_regclass('staging.codings')").fetchone() == (None,)
+        assert log.execute("select count(*) from ops.build_input_files").fetchone() == (3,)
