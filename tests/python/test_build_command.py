@@ -334,6 +334,10 @@ def test_postgresql_stages_publish_a_passed_build(pg_env, tmp_path, fake_publish
         assert con.execute("select file_path, raw_rows from ops.build_input_files").fetchall() == [
             (str(HAND_FIXTURE), seen["raw_rows"])
         ]
+    assert cli.main(["builds", "--target", "postgres"]) == 0  # the log on the server (PG* variables)
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0] == "published build: (none)"  # the stand-in published no marts.dim_builds
+    assert listed[1].startswith(f"  {build_id}  build  published ")
 
 
 def test_postgresql_stages_record_a_failed_gate_with_its_summary(pg_env, tmp_path, fake_publish, capsys):
