@@ -31,10 +31,14 @@ class BuildContext:
     vars: dict = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, text: str) -> "BuildContext":
+    def from_json(cls, text: str, project_dir: str | None = None) -> "BuildContext":
         """The hooks' context; its vars checked and typed (styringsoverblik.settings), so the build
-        log records only values that were in force."""
+        log records only values that were in force. ``project_dir``: the project's root as the dbt
+        process knows it, instead of the context's (dbt's Jinja ``flags`` lack PROJECT_DIR, so
+        the macro's is '.', the working directory)."""
         data = json.loads(text)
+        if project_dir:
+            data["project_dir"] = project_dir
         context = cls(**{key: value for key, value in data.items() if key in cls.__dataclass_fields__})
         context.vars = settings.check(context.vars, context.root)
         return context

@@ -118,6 +118,18 @@ class Plugin(BasePlugin):
         return call
 
 
+def dbt_project_dir() -> str | None:
+    """The project folder of the running dbt invocation (--project-dir, or the folder dbt found
+    from the working directory); None outside one."""
+    try:
+        from dbt.flags import get_flags
+
+        found = getattr(get_flags(), "PROJECT_DIR", None)
+    except Exception:  # not inside a dbt invocation (a test calling the hook itself)
+        return None
+    return str(found) if found else None
+
+
 def hook_outcome(connection: duckdb.DuckDBPyConnection, step, context_json: str) -> str:
     """Run a build step; its outcome as JSON for the hook macro: `{"ok": true, "message": ...}`,
     or `{"ok": false, "error": ...}` with one message (the step has recorded the attempt as
@@ -126,7 +138,7 @@ def hook_outcome(connection: duckdb.DuckDBPyConnection, step, context_json: str)
     keyboard (dbt's after_run treats any runtime error raised while rendering a hook so)."""
     cursor = connection.cursor()
     try:
-        message = step(cursor, BuildContext.from_json(context_json))
+        message = step(cursor, BuildContext.from_json(context_json, dbt_project_dir()))
         return json.dumps({"ok": True, "message": message or ""})
     except BuildFailed as error:
         return json.dumps({"ok": False, "error": str(error)})
