@@ -139,7 +139,7 @@ def closest(value: str, labels: Sequence[str]) -> list[str]:
     of the build: trimmed, whitespace collapsed, case-folded, quotes and dashes made ASCII),
     if near enough to be a slip: at most a quarter of the label's length (at least 2). Ties all
     returned, in the given order."""
-    from styringsoverblik.wide import normalize_label
+    from styringsoverblik.rubric import normalize_label
 
     text = normalize_label(value)
     if not text:
@@ -267,7 +267,7 @@ def suggestion(row: dict, ref: Reference) -> str:
 
 
 def municipality_suggestion(value: str, ref: Reference) -> str:
-    from styringsoverblik.wide import normalize_label
+    from styringsoverblik.rubric import normalize_label
 
     text = normalize_label(value)
     if text and not text.isdigit():
@@ -385,7 +385,7 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[str], project: Pa
     if loaded:
         con.execute(f"create or replace table {loader.RAW_TABLE} as select * from check_input.rows")
         con.execute("drop schema check_input cascade")
-        q12.write_codings(con, q12.free_text_questions(project / "seeds"))
+        q12.write_codings(con, q12.free_text_questions(project))
     return loaded, unreadable
 
 

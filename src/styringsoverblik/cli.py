@@ -13,7 +13,8 @@ import sys
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "builds": ("styringsoverblik.publish", "show the build log: published and failed builds"),
+    "build": ("styringsoverblik.build", "build the warehouse: ingest, dbt build (transform and audit), publish"),
+    "builds": ("styringsoverblik.buildlog", "show the build log: published and failed builds"),
     "powerbi": ("styringsoverblik.powerbi", "write a Power BI Project (PBIP) over the published marts"),
     "check": ("styringsoverblik.check", "check response files before a build; write a Danish problem list"),
     "report": ("styringsoverblik.report", "write the static HTML report per municipality"),
@@ -25,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="styringsoverblik",
-        description="Tools around the styringsoverblik warehouse (the warehouse itself is built with `dbt build`).",
+        description="Tools around the styringsoverblik warehouse (the warehouse is built with `styringsoverblik build` or `dbt build`).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():

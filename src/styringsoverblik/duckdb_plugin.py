@@ -9,10 +9,26 @@ Enabled in profiles.yml (``plugins: [{module: styringsoverblik.duckdb_plugin}]``
 - registers two SQL functions that the on-run-start and on-run-end hooks call with a JSON
   context (macros ``begin_build`` and ``end_build``):
   ``styringsoverblik_begin_build(json)`` and ``styringsoverblik_end_build(json)`` run
-  ``styringsoverblik.publish.begin_build`` / ``end_build`` on a connection of their own to the
-  same database (the hook's own statement is still running while they work). They never raise:
-  they return JSON (``ok`` and a message or an error) and the macro stops dbt with the one
-  message (see ``hook_outcome``).
+  :func:`begin_build` / :func:`end_build` on a connection of their own to the same database (the
+  hook's own statement is still running while they work). They never raise: they return JSON
+  (``ok`` and a message or an error) and the macro stops dbt with the one message (see
+  ``hook_outcome``).
+
+The two steps are glue between the stages, nothing of their own:
+
+``begin_build`` (on-run-start)
+    For a ``dbt run``/``dbt build`` whose selection holds a mart: record the attempt in
+    ``ops.build_runs`` (status ``running``; module ``buildlog``), settle and claim the export
+    folder (module ``publish``), and ingest the response files (module ``ingest``: the raw rows,
+    the Q12 codings and the input-file rows in one transaction). Any other command (``dbt test``,
+    ``compile``, ``docs generate``, a selection without marts) loads nothing and records nothing.
+
+``end_build`` (on-run-end)
+    Judge the attempt from dbt's results (module ``judge``), record the rows per file and list
+    the rejected ones (``buildlog.record_counts``), and publish a ``published`` one (module
+    ``publish``); after ``dbt run``, a complete ``dbt test`` audits and publishes the build it left.
+
+Any failure is recorded ``failed`` at once with one message (``buildlog.recorded_failure``).
 """
 
 from __future__ import annotations
@@ -28,7 +44,11 @@ import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 
-from styringsoverblik import publish
+from styringsoverblik import buildlog, ingest, publish
+from styringsoverblik.buildlog import BuildFailed, recorded_failure
+from styringsoverblik.context import BuildContext
+from styringsoverblik.export_folder import ExportFolder
+from styringsoverblik.judge import judge
 
 LOCK_MESSAGE = re.compile(r"Could not set lock on file|Conflicting lock", re.IGNORECASE)
 
@@ -86,8 +106,8 @@ class Plugin(BasePlugin):
             self.lock_holder = None
         self.root_connection = conn
         for name, step in (
-            ("styringsoverblik_begin_build", publish.begin_build),
-            ("styringsoverblik_end_build", publish.end_build),
+            ("styringsoverblik_begin_build", begin_build),
+            ("styringsoverblik_end_build", end_build),
         ):
             conn.create_function(name, self._hook(step), ["VARCHAR"], "VARCHAR", side_effects=True)
 
@@ -98,6 +118,18 @@ class Plugin(BasePlugin):
         return call
 
 
+def dbt_project_dir() -> str | None:
+    """The project folder of the running dbt invocation (--project-dir, or the folder dbt found
+    from the working directory); None outside one."""
+    try:
+        from dbt.flags import get_flags
+
+        found = getattr(get_flags(), "PROJECT_DIR", None)
+    except Exception:  # not inside a dbt invocation (a test calling the hook itself)
+        return None
+    return str(found) if found else None
+
+
 def hook_outcome(connection: duckdb.DuckDBPyConnection, step, context_json: str) -> str:
     """Run a build step; its outcome as JSON for the hook macro: `{"ok": true, "message": ...}`,
     or `{"ok": false, "error": ...}` with one message (the step has recorded the attempt as
@@ -106,12 +138,64 @@ def hook_outcome(connection: duckdb.DuckDBPyConnection, step, context_json: str)
     keyboard (dbt's after_run treats any runtime error raised while rendering a hook so)."""
     cursor = connection.cursor()
     try:
-        message = step(cursor, publish.BuildContext.from_json(context_json))
+        message = step(cursor, BuildContext.from_json(context_json, dbt_project_dir()))
         return json.dumps({"ok": True, "message": message or ""})
-    except publish.BuildFailed as error:
+    except BuildFailed as error:
         return json.dumps({"ok": False, "error": str(error)})
     except Exception as error:  # a defect of the step itself: still one line, no traceback
         text = " ".join(str(error).split())[:500]
         return json.dumps({"ok": False, "error": f"The build step {step.__name__} stopped ({type(error).__name__}: {text})."})
     finally:
         cursor.close()
+
+
+# --------------------------------------------------------------------------------------------
+# the hooks' steps
+
+
+def begin_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
+    """on-run-start: record the attempt, check the export folder and ingest the response files,
+    for a run/build that builds marts. Any failure is recorded `failed` at once and raised as
+    BuildFailed."""
+    if not context.builds_marts:
+        return ""
+    buildlog.ensure_ops(con)
+    buildlog.mark_interrupted(con)
+    buildlog.record_attempt(
+        con, context.invocation_id, context.command, context.dbt_version, context.project.version,
+        context.vars, context.selection,
+    )
+    with recorded_failure(con, context.invocation_id, "not built"):
+        export_root = context.export_root()
+        publish.settle(con, export_root)
+        context.keep_builds()
+        ExportFolder.claim(export_root)  # before anything is built: refused unless it is the project's
+    pattern = str(context.vars.get("raw_responses_path", ""))
+    with recorded_failure(con, context.invocation_id, "input not loaded", subject=pattern):
+        inputs = ingest.ingest(con, context.invocation_id, context.project, pattern, context.vars.get("xlsx_sheet") or None)
+    return inputs.summary(context.invocation_id)
+
+
+def end_build(con: duckdb.DuckDBPyConnection, context: BuildContext) -> str:
+    """on-run-end: judge the build, record its counts, publish it when it passed."""
+    if context.builds_marts:
+        build_id = context.invocation_id
+        outcome = judge(context, audit_only=False)
+    elif context.command == "test":
+        build_id = buildlog.pending_build(con)
+        if build_id is None:
+            return ""
+        outcome = judge(context, audit_only=True)
+        if outcome.status == "built":  # an incomplete audit changes nothing
+            return f"build {build_id} awaits a complete audit: {outcome.reason}"
+    else:
+        return ""
+    with recorded_failure(con, build_id, "not published"):
+        rejects = buildlog.record_counts(con, build_id, context.results) if context.builds_marts else ""
+    summary = f"{rejects}\n" if rejects else ""
+    if outcome.status != "published":
+        buildlog.finish(con, build_id, outcome.status, outcome.reason)
+        return f"{summary}build {build_id} {outcome.status.replace('_', ' ')}: {outcome.reason}; Power BI keeps the published build"
+    folder, warnings = publish.publish(con, context, build_id)
+    notes = "".join(f"\nwarning: {warning}" for warning in warnings)
+    return f"{summary}build {build_id} published to schema {buildlog.PUBLISHED_SCHEMA} and {folder}{notes}"

@@ -1,8 +1,8 @@
 """Load the response file(s) into the source table ``raw.raw_responses``.
 
-Called by the project's dbt-duckdb plugin at the start of a build of the marts (never by
-``dbt test``, ``dbt compile``, ``dbt docs generate`` or ``dbt ls``), with a DuckDB connection
-to the warehouse. Each file's format is detected from its name and header:
+Called by the ingest stage (:mod:`styringsoverblik.ingest`) at the start of a build of the marts
+(never by ``dbt test``, ``dbt compile``, ``dbt docs generate`` or ``dbt ls``), with an in-memory
+DuckDB connection; ingest writes the table to the target. Each file's format is detected from its name and header:
 
 - LONG CSV (header ``municipality_code,survey_year,question_no,item,answer``, one row per
   answered cell): DuckDB itself reads the file;
@@ -69,6 +69,8 @@ import pyarrow as pa
 
 from styringsoverblik import wide
 from styringsoverblik.display import MAX_SHOWN_CHARS, show, show_bare
+from styringsoverblik.project import Project, ProjectError
+from styringsoverblik.rubric import Rubric, RubricError
 
 REQUIRED_COLUMNS = ("municipality_code", "survey_year", "question_no", "item", "answer")
 # An optional column of a long file: the generated sample writes `synthetic` on every row.
@@ -660,7 +662,7 @@ class WideFile:
     delimiter: str | None = None
     sheet_name: str | None = None
 
-    def __init__(self, name: str, path: Path, rubric: Callable[[], wide.Rubric]):
+    def __init__(self, name: str, path: Path, rubric: Callable[[], Rubric]):
         self.name = name
         self.path = path
         self.rubric = rubric
@@ -715,7 +717,7 @@ class WideCsvFile(WideFile):
 
     file_format = "wide_csv"
 
-    def __init__(self, csv_file: CsvFile, rubric: Callable[[], wide.Rubric]):
+    def __init__(self, csv_file: CsvFile, rubric: Callable[[], Rubric]):
         super().__init__(csv_file.name, csv_file.path, rubric)
         self.encoding = csv_file.encoding
         self.delimiter = csv_file.delimiter
@@ -729,7 +731,7 @@ class WideXlsxFile(WideFile):
 
     file_format = "wide_xlsx"
 
-    def __init__(self, name: str, path: Path, rubric: Callable[[], wide.Rubric], sheet: str | None):
+    def __init__(self, name: str, path: Path, rubric: Callable[[], Rubric], sheet: str | None):
         super().__init__(name, path, rubric)
         self.sheet = sheet
 
@@ -739,7 +741,7 @@ class WideXlsxFile(WideFile):
 
 
 def open_response_file(
-    name: str, path: Path, probe: FileProbe, rubric: Callable[[], wide.Rubric], sheet: str | None
+    name: str, path: Path, probe: FileProbe, rubric: Callable[[], Rubric], sheet: str | None
 ) -> CsvFile | WideFile:
     """The reader of one file, chosen from its extension (workbooks) and header (CSV)."""
     if path.suffix.lower() in XLSX_SUFFIXES:
@@ -750,15 +752,16 @@ def open_response_file(
     return csv_file  # long, or neither: CsvFile.check_columns names what is expected
 
 
-def rubric_loader(root: Path) -> Callable[[], wide.Rubric]:
-    """The rubric of the project's seeds, read once, when the first wide file needs it."""
-    cache: list[wide.Rubric] = []
+def rubric_loader(root: Path, given: Rubric | None = None) -> Callable[[], Rubric]:
+    """The rubric of the project's seeds (styringsoverblik.rubric), read once, when the first wide
+    file needs it; ``given`` when the caller has read it already."""
+    cache: list[Rubric] = [given] if given is not None else []
 
-    def rubric() -> wide.Rubric:
+    def rubric() -> Rubric:
         if not cache:
             try:
-                cache.append(wide.Rubric.from_seeds(root / "seeds"))
-            except wide.LoadError as error:
+                cache.append(Rubric.from_project(Project(root)))
+            except (RubricError, ProjectError) as error:
                 raise LoadError(
                     f"Wide response files need the rubric seeds to resolve their columns: {error}"
                 ) from error
@@ -768,12 +771,15 @@ def rubric_loader(root: Path) -> Callable[[], wide.Rubric]:
 
 
 def load_responses(
-    con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sheet: str | None = None
+    con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sheet: str | None = None, rubric: Rubric | None = None
 ) -> list[LoadedFile]:
     """Read every file the pattern names and replace raw.raw_responses with their rows.
 
-    ``sheet`` names the sheet read from every ``.xlsx``/``.xlsm`` file; None or '' (the dbt var
-    ``xlsx_sheet``'s default) reads the first visible sheet.
+    ``root`` is the dbt project's root: relative paths are resolved from it and wide files are
+    read against its rubric seeds (or ``rubric``, when given). ``sheet`` names the sheet read from
+    every ``.xlsx``/``.xlsm`` file; None or '' (the dbt var ``xlsx_sheet``'s default) reads the
+    first visible sheet. The build reads into an in-memory DuckDB (styringsoverblik.ingest) and
+    writes the rows to the target from there.
 
     Line numbers are the order the CSV reader yields the records in, so DuckDB's
     ``preserve_insertion_order`` (which the project's profile turns off for everything else) is
@@ -781,15 +787,17 @@ def load_responses(
     previous = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("set preserve_insertion_order = true")
     try:
-        return _load_responses(con, pattern, root, sheet or None)
+        return _load_responses(con, pattern, root, sheet or None, rubric)
     finally:
         con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
 
 
-def _load_responses(con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sheet: str | None) -> list[LoadedFile]:
+def _load_responses(
+    con: duckdb.DuckDBPyConnection, pattern: str, root: Path, sheet: str | None, given: Rubric | None
+) -> list[LoadedFile]:
     loaded: list[LoadedFile] = []
     parts: list[str] = []
-    rubric = rubric_loader(root)
+    rubric = rubric_loader(root, given)
     for number, (name, path) in enumerate(resolve_files(pattern, root)):
         try:
             probe = probe_file(path)

@@ -583,13 +583,14 @@ def code_q12(text: str) -> Q12Coding:
     return _unresolved("no_interval")
 
 
-def free_text_questions(seeds_dir) -> list[int]:
-    """The question numbers whose answers may be free text (rubric_questions.is_free_text)."""
-    import csv
-    from pathlib import Path
+def free_text_questions(source) -> list[int]:
+    """The question numbers whose answers may be free text (rubric_questions.is_free_text), from a
+    :class:`~styringsoverblik.rubric.Rubric` or the project (a Project or its root) whose rubric
+    seeds are read (styringsoverblik.rubric, the one rubric reader)."""
+    from styringsoverblik import rubric
 
-    with open(Path(seeds_dir) / "rubric" / "rubric_questions.csv", encoding="utf-8", newline="") as handle:
-        return sorted({int(row["question_no"]) for row in csv.DictReader(handle) if row["is_free_text"] == "true"})
+    found = source if isinstance(source, rubric.Rubric) else rubric.load(source)
+    return rubric.free_text_questions(found)
 
 
 def write_codings(con, question_numbers: list[int], raw_table: str = "raw.raw_responses") -> int:

@@ -23,7 +23,8 @@ synthetic in the build log, and every report page says so):
   checked.
 - An unanswered item has no row (never all items of a question, Q34 aside).
 
-Everything is read from the seeds (with the csv module): the rubric
+Everything is read from the seeds of the project (the current directory, or ``--project-dir``):
+the rubric through styringsoverblik.rubric
 (``seeds/rubric/rubric_items.csv``, ``rubric_options.csv``,
 ``rubric_label_aliases.csv``) and the municipalities
 (``seeds/reference/municipalities.csv``).
@@ -53,10 +54,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-RUBRIC_DIR = ROOT / "seeds" / "rubric"
-REFERENCE_DIR = ROOT / "seeds" / "reference"
-DEFAULT_OUT = ROOT / "data" / "sample" / "responses_2023_synthetic.csv"
+from styringsoverblik import rubric
+from styringsoverblik.project import Project
+
+# The sample file, relative to the project root (the project is the current directory unless
+# a root is passed in: `--project-dir`).
+DEFAULT_OUT = Path("data") / "sample" / "responses_2023_synthetic.csv"
+MUNICIPALITY_SEED = Path("reference") / "municipalities.csv"
 
 HEADER = ("municipality_code", "survey_year", "question_no", "item", "answer")
 # The sample file's own extra column: every row says it is generated. The loader ignores extra
@@ -160,12 +164,13 @@ def _raw_score(row: dict[str, str]) -> float | None:
     return None
 
 
-def load_rubric(root: Path = ROOT) -> list[Question]:
-    """The 47 questions with their items (in item order) and options (in option order)."""
-    rubric = root / "seeds" / "rubric"
-    item_rows = _read_csv(rubric / "rubric_items.csv")
-    option_rows = _read_csv(rubric / "rubric_options.csv")
-    alias_rows = _read_csv(rubric / "rubric_label_aliases.csv")
+def load_rubric(root: Path | str = ".") -> list[Question]:
+    """The 47 questions with their items (in item order) and options (in option order), from the
+    rubric seeds of the project at root (read by styringsoverblik.rubric)."""
+    project = Project(root)
+    item_rows = rubric.seed_rows(project, "rubric_items.csv")
+    option_rows = rubric.seed_rows(project, "rubric_options.csv")
+    alias_rows = rubric.seed_rows(project, "rubric_label_aliases.csv")
 
     # Printed spelling of the paragraph row per question: taken from the alias
     # seed's item rows (canonical "§ 85/ABL § 105") whose alias is the one the
@@ -239,9 +244,9 @@ def load_rubric(root: Path = ROOT) -> list[Question]:
     return questions
 
 
-def load_municipalities(root: Path = ROOT) -> list[str]:
-    """Municipality codes from the reference seed, as written there."""
-    rows = _read_csv(root / "seeds" / "reference" / "municipalities.csv")
+def load_municipalities(root: Path | str = ".") -> list[str]:
+    """Municipality codes from the reference seed of the project at root, as written there."""
+    rows = _read_csv(Project(root).seed_file(MUNICIPALITY_SEED))
     return [r["municipality_code"].strip() for r in rows]
 
 
@@ -267,12 +272,13 @@ def _pick(rng: random.Random, options: list[Option], latent: float, popularity: 
 
 
 def generate_rows(
-    seed: int = 2023, n_municipalities: int = 72, survey_year: int = 2023
+    seed: int = 2023, n_municipalities: int = 72, survey_year: int = 2023, root: Path | str = "."
 ) -> list[dict]:
-    """Synthetic response rows, sorted; same seed -> same rows."""
+    """Synthetic response rows, sorted; same seed -> same rows (root: the project, whose seeds
+    give the rubric and the municipalities)."""
     rng = random.Random(seed)
-    questions = load_rubric(ROOT)
-    eligible = [c for c in load_municipalities(ROOT) if c not in RESERVED_MUNICIPALITIES]
+    questions = load_rubric(root)
+    eligible = [c for c in load_municipalities(root) if c not in RESERVED_MUNICIPALITIES]
     if not 0 < n_municipalities <= len(eligible):
         raise ValueError(f"n_municipalities must be 1..{len(eligible)}")
     chosen = sorted(rng.sample(eligible, n_municipalities), key=int)
@@ -453,15 +459,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m styringsoverblik.sample",
         description="Write a SYNTHETIC (generated, not real) survey response file.",
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output CSV path")
+    parser.add_argument("--project-dir", type=Path, default=Path("."),
+                        help="the dbt project whose seeds are read (default: the current directory)")
+    parser.add_argument("--out", type=Path, default=None, help=f"output CSV path (default: <project>/{DEFAULT_OUT})")
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--municipalities", type=int, default=72)
     parser.add_argument("--year", type=int, default=2023)
     args = parser.parse_args(argv)
-    rows = generate_rows(args.seed, args.municipalities, args.year)
-    write_csv(args.out, rows)
+    rows = generate_rows(args.seed, args.municipalities, args.year, root=args.project_dir)
+    out = args.out if args.out is not None else Project(args.project_dir).resolve(DEFAULT_OUT)
+    write_csv(out, rows)
     n_mun = len({r["municipality_code"] for r in rows})
-    print(f"wrote {len(rows)} rows for {n_mun} municipalities to {args.out}", file=sys.stderr)
+    print(f"wrote {len(rows)} rows for {n_mun} municipalities to {out}", file=sys.stderr)
     return 0
 
 

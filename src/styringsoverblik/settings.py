@@ -5,7 +5,7 @@ the YAML inside the macro ``setting_rules`` (``macros/setting_rules.sql``). dbt 
 var against it while it parses the project (macros ``check_settings``, ``setting_problem``;
 every use of a var in models and macros goes through the macro ``setting``), so a bad var stops
 every command before anything is loaded, built or published. This module reads the same YAML
-and applies the same checks to the values the build hooks hand over (``publish.BuildContext``),
+and applies the same checks to the values the build hooks hand over (``context.BuildContext``),
 so the build log records only checked, typed values. ``problem`` gives, for the same value,
 exactly the line the macro ``setting_problem`` gives (tests/python/test_settings.py runs both).
 
@@ -24,8 +24,9 @@ from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-RULES_MACRO = Path("macros") / "setting_rules.sql"
+from styringsoverblik.project import Project
+
+RULES_MACRO = "setting_rules.sql"  # in the project's macro-paths (styringsoverblik.project)
 RULES_START = "{%- set rules -%}"
 RULES_END = "{%- endset -%}"
 SHOWN_CHARACTERS = 200
@@ -37,9 +38,10 @@ class SettingsError(ValueError):
 
 
 @lru_cache(maxsize=8)
-def rules(project_root: Path = PROJECT_ROOT) -> dict[str, dict]:
-    """The specification: the YAML between RULES_START and RULES_END in macros/setting_rules.sql."""
-    text = (Path(project_root) / RULES_MACRO).read_text(encoding="utf-8")
+def rules(project_root: Path) -> dict[str, dict]:
+    """The specification: the YAML between RULES_START and RULES_END in macros/setting_rules.sql
+    of the project at project_root."""
+    text = Project(project_root).macro_file(RULES_MACRO).read_text(encoding="utf-8")
     start, end = text.index(RULES_START) + len(RULES_START), text.index(RULES_END)
     return yaml.safe_load(text[start:end])
 
@@ -83,7 +85,7 @@ def shown(value: Any) -> str:
     return text
 
 
-def problem(name: str, value: Any, project_root: Path = PROJECT_ROOT) -> str:
+def problem(name: str, value: Any, project_root: Path) -> str:
     """'' when the value is allowed for the var, else one line naming the var, the value and
     the values allowed (the macro setting_problem's line)."""
     rule = rules(project_root)[name]
@@ -92,14 +94,14 @@ def problem(name: str, value: Any, project_root: Path = PROJECT_ROOT) -> str:
     return f"var {name} = {shown(value)} is not allowed; allowed: {rule['allowed']}"
 
 
-def typed(name: str, value: Any, project_root: Path = PROJECT_ROOT) -> Any:
+def typed(name: str, value: Any, project_root: Path) -> Any:
     """A checked value in the form the project uses (survey rounds: always a list)."""
     if rules(project_root)[name]["type"] == "survey_rounds" and isinstance(value, dict):
         return [value]
     return value
 
 
-def check(values: dict, project_root: Path = PROJECT_ROOT) -> dict:
+def check(values: dict, project_root: Path) -> dict:
     """The vars of the specification among values, checked and typed; SettingsError listing
     every var not allowed. Vars the specification does not name are passed through."""
     spec = rules(project_root)

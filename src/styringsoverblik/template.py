@@ -21,14 +21,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from styringsoverblik.wide import (
-    DEFAULT_SEEDS_DIR,
-    DESCRIPTION_ROW_MARKER,
-    ID_COLUMNS,
-    CellColumn,
-    LoadError,
-    Rubric,
-)
+from styringsoverblik.project import Project, ProjectError
+from styringsoverblik.rubric import ID_COLUMNS, CellColumn, Rubric, RubricError
+from styringsoverblik.wide import DESCRIPTION_ROW_MARKER
 
 SHEET_RESPONSES = "Besvarelse"
 SHEET_GUIDE = "Vejledning"
@@ -246,8 +241,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
     parser.add_argument("--municipality", metavar="CODE", help="prefill row 3's municipality_code (e.g. 101)")
     parser.add_argument("--year", metavar="YEAR", type=int, help="prefill row 3's survey_year (e.g. 2023)")
-    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS_DIR,
-                        help=f"the seeds folder with the rubric (default: {DEFAULT_SEEDS_DIR})")
+    parser.add_argument("--project-dir", type=Path, default=Path("."),
+                        help="the dbt project whose rubric seeds the template follows (default: the current directory)")
+    parser.add_argument("--seeds", type=Path, default=None,
+                        help="a seeds folder with the rubric instead of the project's seed-paths")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -259,9 +256,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --municipality {args.municipality!r}: expected a kommunekode such as 101", file=sys.stderr)
         return 2
     try:
-        rubric = Rubric.from_seeds(args.seeds, current_only=True)
+        if args.seeds is not None:
+            rubric = Rubric.from_seeds(args.seeds, current_only=True)
+        else:
+            rubric = Rubric.from_project(Project(args.project_dir), current_only=True)
         write_template(out, rubric, municipality_code=args.municipality, survey_year=args.year)
-    except LoadError as error:
+    except (RubricError, ProjectError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"wrote {out} ({len(rubric.cell_columns())} answer columns)")

@@ -59,7 +59,8 @@ def test_a_failed_strict_build_lists_each_row_once_whole_then_the_count(publishe
 def test_the_build_log_reason_is_the_failed_nodes_one_line_without_dbts_frame():
     """judge() on dbt's results as the on-run-end hook receives them (message text as dbt 1.11
     gives it for the gate's post-hook and for a failing data test)."""
-    from styringsoverblik.publish import BuildContext, judge
+    from styringsoverblik.context import BuildContext
+    from styringsoverblik.judge import judge
 
     gate = (
         "Runtime Error in model fct_response_rows (models/marts/quality/fct_response_rows.sql)\n"

@@ -23,7 +23,8 @@ from styringsoverblik.export_folder import (
     ExportFolderError,
     resolve_export_root,
 )
-from styringsoverblik.publish import BuildContext, settle
+from styringsoverblik.context import BuildContext
+from styringsoverblik.publish import settle
 
 
 def users_folder(root: Path) -> Path:

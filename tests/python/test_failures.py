@@ -159,7 +159,7 @@ def test_a_failure_is_recorded_before_it_is_raised_as_one_message(tmp_path):
     import duckdb
 
     from styringsoverblik.duckdb_plugin import hook_outcome
-    from styringsoverblik.publish import BuildFailed, ensure_ops, recorded_failure
+    from styringsoverblik.buildlog import BuildFailed, ensure_ops, recorded_failure
 
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:

@@ -591,12 +591,12 @@ def test_the_loader_fixtures_still_load(con):
 
 def test_an_old_build_log_gains_the_sheet_column(con):
     """A warehouse written before sheet_name existed is upgraded when the next build records its files."""
-    from styringsoverblik import publish
+    from styringsoverblik import buildlog
 
     con.execute("create schema ops")
     con.execute("create table ops.build_input_files (build_id varchar not null, file_path varchar not null, "
                 "file_format varchar, primary key (build_id, file_path))")
     con.execute("insert into ops.build_input_files values ('old', 'a.csv', 'long')")
-    publish.ensure_ops(con)
-    publish.ensure_ops(con)  # twice: nothing to add the second time
+    buildlog.ensure_ops(con)
+    buildlog.ensure_ops(con)  # twice: nothing to add the second time
     assert con.execute("select build_id, file_path, sheet_name from ops.build_input_files").fetchall() == [("old", "a.csv", None)]

@@ -175,6 +175,7 @@ import csv  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from styringsoverblik import wide  # noqa: E402
+from styringsoverblik.rubric import Rubric  # noqa: E402
 
 WIDE = FIXTURES / "wide"
 WIDE_FIXTURE = WIDE / "checkbox_values_and_line_numbers.csv"
@@ -187,8 +188,8 @@ CELL_COLUMNS = "source_line_number, source_column, municipality_code, survey_yea
 
 
 @pytest.fixture(scope="module")
-def rubric() -> wide.Rubric:
-    return wide.Rubric.from_seeds(PROJECT_ROOT / "seeds")
+def rubric() -> Rubric:
+    return Rubric.from_seeds(PROJECT_ROOT / "seeds")
 
 
 def long_rows() -> list[dict]:
@@ -458,5 +459,5 @@ def test_a_long_header_in_a_workbook_is_named(con, tmp_path):
 
 
 def test_wide_files_need_the_rubric_seeds(con, tmp_path):
-    with pytest.raises(LoadError, match=r"Wide response files need the rubric seeds .*rubric seed not found"):
+    with pytest.raises(LoadError, match=r"Wide response files need the rubric seeds .*not found"):
         load_responses(con, str(WIDE_FIXTURE), tmp_path)

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import PROJECT_ROOT
 from styringsoverblik.q12 import CATEGORIES, Q12Coding, code_q12
-from styringsoverblik.wide import Rubric
+from styringsoverblik.rubric import Rubric
 
 LE6, B6_12, YEARLY, B12_24, GE24, AS_NEEDED = CATEGORIES
 

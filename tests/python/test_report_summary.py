@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import PROJECT_ROOT, query
-from styringsoverblik import cli, publish
+from styringsoverblik import buildlog, cli
 from styringsoverblik.loader import load_responses
 from styringsoverblik.report import site as report_site
 from styringsoverblik.report import warehouse as report_warehouse
@@ -169,7 +169,7 @@ def test_old_build_log_gains_the_column(tmp_path):
             " primary key (build_id, file_path))"
         )
         con.execute("insert into ops.build_input_files (build_id, file_path) values ('old', 'a.csv')")
-        publish.ensure_ops(con)
+        buildlog.ensure_ops(con)
         assert con.execute("select is_synthetic from ops.build_input_files").fetchall() == [(None,)]
 
 

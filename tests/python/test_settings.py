@@ -15,7 +15,7 @@ import yaml
 
 from conftest import PROJECT_ROOT, run_dbt
 from styringsoverblik import settings
-from styringsoverblik.publish import BuildContext
+from styringsoverblik.context import BuildContext
 
 BOOLEAN = "true or false (a YAML boolean, not quoted: --vars '{strict: false}')"
 WHOLE = "a whole number of at least 1, not quoted (e.g. 3)"
@@ -116,9 +116,9 @@ def python_repr(value) -> str:
 
 @pytest.mark.parametrize("name, value, allowed", BAD, ids=[f"{n}={v!r}" for n, v, _ in BAD])
 def test_each_bad_value_is_refused_naming_var_value_and_allowed_values(name, value, allowed):
-    assert settings.problem(name, value) == f"var {name} = {python_repr(value)} is not allowed; allowed: {allowed}"
+    assert settings.problem(name, value, PROJECT_ROOT) == f"var {name} = {python_repr(value)} is not allowed; allowed: {allowed}"
     with pytest.raises(settings.SettingsError) as refused:
-        settings.check({"strict": True, name: value})
+        settings.check({"strict": True, name: value}, PROJECT_ROOT)
     assert str(refused.value) == (
         "dbt var(s) not allowed; nothing was run, loaded or published:\n"
         f"  var {name} = {python_repr(value)} is not allowed; allowed: {allowed}"
@@ -127,15 +127,15 @@ def test_each_bad_value_is_refused_naming_var_value_and_allowed_values(name, val
 
 @pytest.mark.parametrize("name, value", GOOD, ids=[f"{n}={v!r}" for n, v in GOOD])
 def test_allowed_values_pass_typed(name, value):
-    assert settings.problem(name, value) == ""
-    checked = settings.check({name: value})[name]
+    assert settings.problem(name, value, PROJECT_ROOT) == ""
+    checked = settings.check({name: value}, PROJECT_ROOT)[name]
     assert checked == ([value] if isinstance(value, dict) else value)
     assert type(checked) is (list if isinstance(value, dict) else type(value))
 
 
 def test_every_bad_var_is_listed_in_one_message_in_the_specifications_order():
     with pytest.raises(settings.SettingsError) as refused:
-        settings.check({"q17_neutral_scope": "tema", "strict": "no", "export_keep_builds": 3, "other": "kept"})
+        settings.check({"q17_neutral_scope": "tema", "strict": "no", "export_keep_builds": 3, "other": "kept"}, PROJECT_ROOT)
     assert str(refused.value).splitlines() == [
         "dbt var(s) not allowed; nothing was run, loaded or published:",
         f"  var strict = 'no' is not allowed; allowed: {BOOLEAN}",
@@ -144,7 +144,7 @@ def test_every_bad_var_is_listed_in_one_message_in_the_specifications_order():
 
 
 def test_a_var_the_specification_does_not_name_passes_through():
-    assert settings.check({"municipality_code": 101, "primary_key_test_macros": [["a"]]})["primary_key_test_macros"] == [["a"]]
+    assert settings.check({"municipality_code": 101, "primary_key_test_macros": [["a"]]}, PROJECT_ROOT)["primary_key_test_macros"] == [["a"]]
 
 
 def test_values_are_shown_escaped_and_cut():
@@ -153,15 +153,15 @@ def test_values_are_shown_escaped_and_cut():
     assert settings.shown("æøå") == "'æøå'"
     long = settings.shown("x" * 5000)
     assert long == "'" + "x" * 199 + "... (cut; 5002 characters)"
-    line = settings.problem("q17_neutral_scope", "theme\x1b[2J")
+    line = settings.problem("q17_neutral_scope", "theme\x1b[2J", PROJECT_ROOT)
     assert "\x1b" not in line and "'theme\\x1b[2J'" in line
 
 
 def test_every_var_of_the_specification_has_an_allowed_default_in_dbt_project_yml():
     defaults = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
-    spec = settings.rules()
+    spec = settings.rules(PROJECT_ROOT)
     assert set(spec) <= set(defaults)
-    assert settings.check({name: defaults[name] for name in spec}) == {
+    assert settings.check({name: defaults[name] for name in spec}, PROJECT_ROOT) == {
         "strict": True,
         "export_keep_builds": 3,
         "min_group_size": 3,
@@ -211,5 +211,5 @@ def test_the_macro_gives_the_same_line_as_python_for_every_case(tmp_path):
     assert run.returncode == 0, run.output[-3000:]
     printed = [line for line in run.output.splitlines() if line.startswith("PARITY ")]
     from_macro = json.loads(printed[-1][len("PARITY "):])
-    assert from_macro == [settings.problem(n, v) for n, v in cases]
+    assert from_macro == [settings.problem(n, v, PROJECT_ROOT) for n, v in cases]
     assert all(from_macro[: len(BAD)]) and not any(from_macro[len(BAD): len(BAD) + len(GOOD)])

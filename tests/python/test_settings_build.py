@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build, every_reason_file, published_build_id, query, tree
+from conftest import PROJECT_ROOT, build, every_reason_file, published_build_id, query, tree
 from styringsoverblik import settings
 from test_publish import assert_nothing_published, published_a  # noqa: F401 (fixture)
 from test_settings import BAD
@@ -43,7 +43,7 @@ def assert_refused_at_start(run, variables: dict, before, workdir: Path, before_
     assert run.returncode == 2, run.output[-3000:]
     assert "dbt var(s) not allowed; nothing was run, loaded or published:" in run.output
     for name, value in variables.items():
-        line = settings.problem(name, value)
+        line = settings.problem(name, value, PROJECT_ROOT)
         assert line and line in run.output, (name, run.output[-3000:])
     # the hostile value is shown escaped (dbt's own colour codes are \x1b[0m, \x1b[31m, ...)
     assert "\x1b[2J" not in run.output and "\x1b]0;" not in run.output and "\x07" not in run.output

@@ -53,7 +53,8 @@ from conftest import (
 )
 from styringsoverblik import loader, template
 from styringsoverblik.q12 import CATEGORIES, code_q12
-from styringsoverblik.wide import Rubric, long_to_wide, normalize_label, write_wide_csv
+from styringsoverblik.rubric import Rubric, normalize_label
+from styringsoverblik.wide import long_to_wide, write_wide_csv
 from test_scores_by_hand import EXPECTED_QUESTIONS as HAND_2023_QUESTIONS
 from test_scores_by_hand import THEMES as THEMES_V1
 

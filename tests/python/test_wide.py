@@ -17,15 +17,14 @@ from openpyxl import Workbook, load_workbook
 
 from conftest import PROJECT_ROOT
 from styringsoverblik import cli, template
+from styringsoverblik.rubric import Rubric, RubricError, normalize_label
 from styringsoverblik.template import SHEET_GUIDE, SHEET_OPTIONS, SHEET_RESPONSES, write_template
 from styringsoverblik.wide import (
     DESCRIPTION_ROW_MARKER,
     LoadError,
-    Rubric,
     WideRow,
     is_wide_header,
     long_to_wide,
-    normalize_label,
     parse_header,
     read_header,
     read_wide_csv,
@@ -96,7 +95,7 @@ def test_rubric_from_seeds_accepts_the_rubric_folder_too(rubric):
     other = Rubric.from_seeds(PROJECT_ROOT / "seeds" / "rubric")
     assert other.wide_header() == rubric.wide_header()
     assert rubric.is_checkbox(34) and not rubric.is_checkbox(32)
-    with pytest.raises(LoadError, match="rubric_questions.csv"):
+    with pytest.raises(RubricError, match="rubric_questions.csv"):
         Rubric.from_seeds(PROJECT_ROOT / "docs")
 
 
@@ -519,7 +518,8 @@ def test_template_command_prefills_ids(rubric, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     template.add_arguments(parser)
     out = tmp_path / "sub" / "skabelon_101.xlsx"
-    assert template.run(parser.parse_args(["--out", str(out), "--municipality", "101", "--year", "2023"])) == 0
+    argv = ["--out", str(out), "--municipality", "101", "--year", "2023", "--project-dir", str(PROJECT_ROOT)]
+    assert template.run(parser.parse_args(argv)) == 0
     assert str(out) in capsys.readouterr().out
     sheet = load_workbook(out)[SHEET_RESPONSES]
     assert (sheet["A3"].value, sheet["B3"].value) == (101, 2023)
