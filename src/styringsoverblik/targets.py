@@ -1,0 +1,164 @@
+"""The engine seam to PostgreSQL: connect, check the server's settings, move Arrow tables in and out.
+
+Every stage that writes to or reads from the PostgreSQL target goes through these functions:
+
+- ``connect_postgres(**overrides)``: a psycopg 3 connection; libpq reads the standard environment
+  (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGOPTIONS, ...), keyword overrides win.
+- ``check_postgres_server(con)``: the settings the project needs, with a message naming the setting,
+  its value and the fix (the dbt hook begin_build checks the same rules, macro postgres__begin_build).
+- ``copy_arrow(cur, schema, table, arrow_table)``: (re)create a table typed from the Arrow schema
+  and COPY the rows in, inside the caller's transaction.
+- ``arrow_from_postgres(cur, query, params)``: a query's result as a typed Arrow table.
+
+Identifiers reach SQL only as ``psycopg.sql.Identifier``; values only through COPY or bound
+parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+import psycopg
+from psycopg import sql
+
+
+class TargetError(Exception):
+    """The target cannot be used as it is; the message names the cause and the fix."""
+
+
+def connect_postgres(**overrides: Any) -> psycopg.Connection:
+    """A connection to the PostgreSQL target. libpq reads PG* environment variables; keyword
+    arguments (host, port, user, password, dbname, autocommit, ...) override them."""
+    autocommit = bool(overrides.pop("autocommit", False))
+    try:
+        return psycopg.connect(autocommit=autocommit, **overrides)
+    except psycopg.OperationalError as exc:
+        detail = " ".join(str(exc).split())[:400]
+        raise TargetError(
+            f"cannot connect to the PostgreSQL target ({detail}); set PGHOST, PGPORT, PGUSER, "
+            "PGPASSWORD and PGDATABASE"
+        ) from exc
+
+
+# The server settings the project needs: (setting, is it right?, why, how to fix).
+def _ctype_is_utf8(value: str) -> bool:
+    normalized = value.lower().replace("-", "")
+    return normalized.endswith("utf8")
+
+
+def check_postgres_server(con: psycopg.Connection) -> None:
+    """Raise TargetError unless the database's character type is UTF-8 and jit is off."""
+    with con.cursor() as cur:
+        cur.execute("show lc_ctype")
+        ctype = cur.fetchone()[0]
+        cur.execute("show jit")
+        jit = cur.fetchone()[0]
+    problems = []
+    if not _ctype_is_utf8(ctype):
+        problems.append(
+            f"the database's LC_CTYPE is '{ctype}', not UTF-8: under it lower('ØKONOMIUDVALG') stays "
+            "upper-case and answer labels stop matching; create the database with a UTF-8 locale "
+            "(create database ... template template0 encoding 'UTF8' lc_ctype 'C.UTF-8' lc_collate 'C.UTF-8')"
+        )
+    if jit != "off":
+        problems.append(
+            f"jit is '{jit}', it must be off (the scoring queries run several times slower with it): "
+            "run `ALTER DATABASE <database> SET jit = off` (or set PGOPTIONS='-c jit=off', "
+            "or jit = off in postgresql.conf)"
+        )
+    if problems:
+        raise TargetError("PostgreSQL target: " + "; ".join(problems))
+
+
+def _postgres_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_int8(arrow_type) or pa.types.is_int16(arrow_type) or pa.types.is_uint8(arrow_type):
+        return "smallint"
+    if pa.types.is_int32(arrow_type) or pa.types.is_uint16(arrow_type):
+        return "integer"
+    if pa.types.is_int64(arrow_type) or pa.types.is_uint32(arrow_type):
+        return "bigint"
+    if pa.types.is_float16(arrow_type) or pa.types.is_float32(arrow_type):
+        return "real"
+    if pa.types.is_float64(arrow_type):
+        return "double precision"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "text"
+    if pa.types.is_dictionary(arrow_type) and (
+        pa.types.is_string(arrow_type.value_type) or pa.types.is_large_string(arrow_type.value_type)
+    ):
+        return "text"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamptz" if arrow_type.tz else "timestamp"
+    if pa.types.is_date32(arrow_type) or pa.types.is_date64(arrow_type):
+        return "date"
+    if pa.types.is_null(arrow_type):
+        return "text"
+    raise TargetError(f"no PostgreSQL type for the Arrow type {arrow_type}")
+
+
+def copy_arrow(cur: psycopg.Cursor, schema: str, table: str, arrow_table: pa.Table) -> int:
+    """Drop and recreate ``schema.table`` with the PostgreSQL types of the Arrow schema and COPY the
+    rows in. Runs in the caller's transaction (no commit here). Returns the number of rows."""
+    columns = [
+        sql.SQL("{} {}").format(sql.Identifier(field.name), sql.SQL(_postgres_type(field.type)))
+        for field in arrow_table.schema
+    ]
+    target = sql.Identifier(schema, table)
+    cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+    cur.execute(sql.SQL("drop table if exists {}").format(target))
+    cur.execute(sql.SQL("create table {} ({})").format(target, sql.SQL(", ").join(columns)))
+    names = sql.SQL(", ").join(sql.Identifier(field.name) for field in arrow_table.schema)
+    with cur.copy(sql.SQL("copy {} ({}) from stdin").format(target, names)) as copy:
+        for batch in arrow_table.to_batches(max_chunksize=50_000):
+            for row in zip(*(column.to_pylist() for column in batch.columns)):
+                copy.write_row(row)
+    return arrow_table.num_rows
+
+
+# Result column type OIDs -> Arrow types.
+_ARROW_BY_TYPE_NAME = {
+    "bool": pa.bool_(),
+    "int2": pa.int16(),
+    "int4": pa.int32(),
+    "int8": pa.int64(),
+    "float4": pa.float32(),
+    "float8": pa.float64(),
+    "numeric": pa.float64(),
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "bpchar": pa.string(),
+    "name": pa.string(),
+    "timestamp": pa.timestamp("us"),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+
+def _arrow_type(cur: psycopg.Cursor, type_oid: int, column: str) -> pa.DataType:
+    info = cur.adapters.types.get(type_oid)
+    name = info.name if info is not None else None
+    if name not in _ARROW_BY_TYPE_NAME:
+        raise TargetError(f"no Arrow type for column {column!r} of PostgreSQL type {name or type_oid}")
+    return _ARROW_BY_TYPE_NAME[name]
+
+
+def arrow_from_postgres(cur: psycopg.Cursor, query: Any, params: Any = None) -> pa.Table:
+    """The result of ``query`` as an Arrow table typed from the result's column types."""
+    cur.execute(query, params)
+    if cur.description is None:
+        raise TargetError("the query returned no result set")
+    fields = [pa.field(column.name, _arrow_type(cur, column.type_code, column.name)) for column in cur.description]
+    rows = cur.fetchall()
+    arrays = []
+    for index, field in enumerate(fields):
+        values = [row[index] for row in rows]
+        if pa.types.is_floating(field.type):
+            values = [None if value is None else float(value) for value in values]
+        elif pa.types.is_timestamp(field.type) and field.type.tz:
+            values = [None if value is None else value.astimezone(dt.timezone.utc) for value in values]
+        arrays.append(pa.array(values, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
