@@ -274,3 +274,23 @@ def postgres_cluster():
     finally:
         pgserver.stop(folder)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def load_raw_from_duckdb(duckdb_path: Path, pg_env: dict[str, str]) -> None:
+    """Copy the raw tables (raw.raw_responses, raw.q12_codings) and the build log (ops.build_runs,
+    ops.build_input_files) of a DuckDB build into the PostgreSQL database of `pg_env`, in one
+    transaction, then ANALYZE them: what an ingest leaves on the server. (To be replaced by
+    `styringsoverblik build --target postgres`.)"""
+    from styringsoverblik import targets
+
+    tables = (("raw", "raw_responses"), ("raw", "q12_codings"), ("ops", "build_runs"), ("ops", "build_input_files"))
+    with duckdb.connect(str(duckdb_path), read_only=True) as source:
+        arrow_tables = {(schema, name): source.sql(f"select * from {schema}.{name}").to_arrow_table() for schema, name in tables}
+    with targets.connect_postgres(**_libpq_kwargs(pg_env)) as con:
+        with con.cursor() as cur:
+            for (schema, name), table in arrow_tables.items():
+                targets.copy_arrow(cur, schema, name, table)
+        con.commit()
+        con.autocommit = True
+        for schema, name in tables:
+            con.execute(f"analyze {schema}.{name}")
