@@ -303,6 +303,7 @@ class PostgresBuild:
     returncode: int
     output: str
     env: dict[str, str]
+    workdir: Path | None = None
     marts_schema: str = "marts_audit"
 
     def query(self, sql: str, params=None) -> list[dict]:
@@ -313,7 +314,9 @@ class PostgresBuild:
             return con.execute(sql, params).fetchall()
 
 
-def postgres_dbt(command: str, pg_env: dict[str, str], workdir: Path, variables: dict | None = None) -> subprocess.CompletedProcess:
+def postgres_dbt(
+    command: str, pg_env: dict[str, str], workdir: Path, variables: dict | None = None, extra_env: dict | None = None
+) -> subprocess.CompletedProcess:
     """`dbt <command> --target postgres` on the database of `pg_env`, with a target and log folder
     of its own in workdir (the export path too, which PostgreSQL never writes)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -324,6 +327,7 @@ def postgres_dbt(command: str, pg_env: dict[str, str], workdir: Path, variables:
     ]
     env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT), **pg_env}
     env.pop("STYRINGSOVERBLIK_BUILD_ID", None)
+    env.update(extra_env or {})
     return subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True)
 
 
@@ -333,7 +337,7 @@ def postgres_build_from(duckdb_build: DbtRun, cluster, workdir: Path, prefix: st
     pg_env = cluster.create_database(prefix)
     load_raw_from_duckdb(duckdb_build.db_path, pg_env)
     proc = postgres_dbt("build", pg_env, workdir)
-    return PostgresBuild(proc.returncode, proc.stdout + proc.stderr, pg_env)
+    return PostgresBuild(proc.returncode, proc.stdout + proc.stderr, pg_env, workdir)
 
 
 @pytest.fixture(scope="session")
