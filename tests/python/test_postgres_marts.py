@@ -127,22 +127,39 @@ def test_shares_are_not_integer_divisions(pg_sample):
     assert one["share_of_respondents"] == pytest.approx(one["chosen_count"] / one["responding_municipalities"], abs=1e-12)
 
 
-def test_codes_are_integers_only_when_written_as_digits(pg_sample):
-    """The staging cast of codes (macro integer_as_written, the same SQL on both engines) gives
-    the same integers on DuckDB and PostgreSQL: digits only, blanks around them allowed."""
-    texts = ["101", " 2023 ", "0101", "\u00a0101\u3000", "101.0", "1e2", "0x10", "+5", "-1", "1 000", "\t101", "", "1234567890", "999999999"]
-    expected = [101, 2023, 101, 101, None, None, None, None, None, None, None, None, None, 999999999]
-    compiled = (
-        pg_sample.workdir / "target" / "compiled" / "styringsoverblik" / "models" / "staging" / "survey" / "stg_survey__responses.sql"
-    ).read_text(encoding="utf-8")
-    end = compiled.index(" as municipality_code,")
-    expression = compiled[compiled.rindex("case", 0, end):end]
-    assert "translate(" in expression, expression
+def _show(target: str, inline: str, pg_env: dict, workdir) -> list[dict]:
+    """`dbt show --inline` on a target (lint: DuckDB in memory; postgres), its rows."""
+    import json
+    import os
+    import subprocess
+
+    from conftest import DBT
+
+    proc = subprocess.run(
+        [DBT, "show", "--project-dir", str(PROJECT_ROOT), "--target", target, "--target-path", str(workdir / target),
+         "--log-path", str(workdir / target), "--output", "json", "--limit", "100", "--inline", inline],
+        env={**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT), **pg_env}, cwd=workdir, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return json.loads(proc.stdout[proc.stdout.index("{"):])["show"]
+
+
+def test_codes_are_integers_only_when_written_as_digits(pg_sample, tmp_path):
+    """Macro integer_as_written (the staging cast of codes) as each engine's dbt renders it: the
+    same integers on DuckDB and PostgreSQL, digits only, blanks around them allowed."""
+    texts = [
+        "101", " 2023 ", "0101", "\u00a0101\u3000", "101.0", "1e2", "0x10", "+5", "-1", "1 000", "1_000", "\t101", "",
+        "2147483647", "2147483648", "000000000002147483647", "99999999999999999999", "0b1", "\u0661\u0660\u0661",
+    ]
+    expected = [
+        101, 2023, 101, 101, None, None, None, None, None, None, None, None, None, 2147483647, None, 2147483647, None,
+        None, None,
+    ]
     values = ", ".join(f"({i}, '{text}')" for i, text in enumerate(texts))
-    statement = f"select i, {expression} as v from (values {values}) as t (i, municipality_code) order by i"
-    with duckdb.connect() as con:
-        assert [row[1] for row in con.execute(statement).fetchall()] == expected
-    assert [row["v"] for row in pg_sample.query(statement)] == expected
+    inline = f"select i, {{{{ integer_as_written('t') }}}} as v from (values {values}) as texts (i, t) order by i"
+    for target in ("lint", "postgres"):
+        rows = _show(target, inline, pg_sample.env, tmp_path)
+        assert [row["v"] for row in rows] == expected, target
 
 
 def test_a_plain_build_names_the_last_ingest_and_never_publishes(pg_sample, sample_build):

@@ -152,6 +152,8 @@ items_resolved as (
 
     select
         normalised_texts.*,
+        -- the answer as an option number (wide exports): digits alone
+        {{ integer_as_written('normalised_texts.answer_normalized') }} as answer_option_no,
         rubric_items.item_code,
         rubric_items.item_key,
         rubric_items.item_no,
@@ -213,7 +215,7 @@ answers_resolved as (
             and items_resolved.question_no = by_number.question_no
             and items_resolved.item_code = by_number.item_code
             and by_number.scoring_rule != 'checkbox_grid'
-            and {{ integer_as_written('items_resolved.answer_normalized') }} = by_number.option_no
+            and items_resolved.answer_option_no = by_number.option_no
 
 ),
 
