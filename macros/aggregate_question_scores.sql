@@ -5,7 +5,7 @@
     of all questions, not of the themes. Use in a select grouped by the level's keys.
 -#}
 {% macro aggregate_question_scores() -%}
-    cast(avg(score) as double) as score,
+    cast(avg(score) as double precision) as score,
     cast(count(score) as integer) as questions_scored,
     cast(count(*) as integer) as questions_expected,
     cast(count(*) filter (where is_imputed) as integer) as questions_imputed

@@ -4,24 +4,6 @@
     from the rows is skipped and nothing is published; the on-run-end summary lists the rows
     (publish.record_counts), once. In lenient mode the query finds nothing to stop.
 -#}
-{% macro assert_no_blocking_rejects(relation) -%}
-    with
-
-    blocking_rejects as (
-
-        select response_row_id
-        from {{ relation }}
-        where {{ 'true' if setting('strict') else 'false' }} and row_status = 'rejected' and is_blocking
-
-    )
-
-    select
-        case
-            when count(*) = 0 then true
-            else error(
-                count(*) || ' raw response row(s) rejected (strict mode; --vars ''{strict: false}'' builds from'
-                || ' the valid rows); listed in the build summary'
-            )
-        end as is_open
-    from blocking_rejects
-{%- endmacro %}
+{% macro assert_no_blocking_rejects(relation) %}
+    {{ return(adapter.dispatch('assert_no_blocking_rejects', 'styringsoverblik')(relation)) }}
+{% endmacro %}

@@ -2,8 +2,8 @@
     spaces, whitespace collapsed, trimmed and case-folded. Used on both sides of every
     label match (raw responses, rubric labels, aliases). NULL and '' both become ''. -#}
 {% macro normalize_label(expression) -%}
-    lower(trim(regexp_replace(
-        translate(coalesce({{ expression }}, ''), '’‘´`“”„«»–—‐‑−' || chr(160), '''''''''"""""-----' || ' '),
-        '\s+', ' ', 'g'
-    )))
+    {%- set ascii_form -%}
+        translate(coalesce({{ expression }}, ''), '’‘´`“”„«»–—‐‑−' || chr(160), '''''''''"""""-----' || ' ')
+    {%- endset -%}
+    lower({{ trim_blanks(collapse_whitespace(ascii_form)) }})
 {%- endmacro %}

@@ -18,16 +18,16 @@
     {%- endif %}
     cast(count(*) over ({{ peers }}) as integer) as {{ prefix }}_municipalities,
     cast(
-        {{ published }}rank() over ({{ peers }} order by round(score, 9) desc){{ unpublished }} as integer
+        {{ published }}rank() over ({{ peers }} order by {{ round_double('score', 9) }} desc){{ unpublished }} as integer
     ) as {{ prefix }}_rank,
     {%- if with_percentile %}
     cast(
-        {{ published }}percent_rank() over ({{ peers }} order by round(score, 9)){{ unpublished }} as double
+        {{ published }}percent_rank() over ({{ peers }} order by {{ round_double('score', 9) }}){{ unpublished }} as double precision
     ) as {{ prefix }}_percentile,
     {%- endif %}
-    cast({{ published }}avg(score) over ({{ peers }}){{ unpublished }} as double) as {{ prefix }}_mean,
+    cast({{ published }}avg(score) over ({{ peers }}){{ unpublished }} as double precision) as {{ prefix }}_mean,
     cast(
-        {{ published }}score - avg(score) over ({{ peers }}){{ unpublished }} as double
+        {{ published }}score - avg(score) over ({{ peers }}){{ unpublished }} as double precision
     ) as difference_to_{{ prefix }}_mean
     {%- if suppress %},
     cast(not ({{ condition }}) as boolean) as is_suppressed

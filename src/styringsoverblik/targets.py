@@ -42,19 +42,21 @@ def connect_postgres(**overrides: Any) -> psycopg.Connection:
         ) from exc
 
 
-# The server settings the project needs: (setting, is it right?, why, how to fix).
 def _ctype_is_utf8(value: str) -> bool:
     normalized = value.lower().replace("-", "")
     return normalized.endswith("utf8")
 
 
 def check_postgres_server(con: psycopg.Connection) -> None:
-    """Raise TargetError unless the database's character type is UTF-8 and jit is off."""
+    """Raise TargetError unless the database's character type is UTF-8 and jit is off. The dbt
+    hook begin_build (macro postgres__begin_build) checks the same rules with the same message."""
     with con.cursor() as cur:
         cur.execute("show lc_ctype")
         ctype = cur.fetchone()[0]
         cur.execute("show jit")
         jit = cur.fetchone()[0]
+        cur.execute("select quote_ident(current_database())")
+        database = cur.fetchone()[0]
     problems = []
     if not _ctype_is_utf8(ctype):
         problems.append(
@@ -65,7 +67,7 @@ def check_postgres_server(con: psycopg.Connection) -> None:
     if jit != "off":
         problems.append(
             f"jit is '{jit}', it must be off (the scoring queries run several times slower with it): "
-            "run `ALTER DATABASE <database> SET jit = off` (or set PGOPTIONS='-c jit=off', "
+            f"run `ALTER DATABASE {database} SET jit = off` (or set PGOPTIONS='-c jit=off', "
             "or jit = off in postgresql.conf)"
         )
     if problems:

@@ -274,3 +274,75 @@ def postgres_cluster():
     finally:
         pgserver.stop(folder)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def load_raw_from_duckdb(duckdb_path: Path, pg_env: dict[str, str]) -> None:
+    """Copy the raw tables (raw.raw_responses, raw.q12_codings) and the build log (ops.build_runs,
+    ops.build_input_files) of a DuckDB build into the PostgreSQL database of `pg_env`, in one
+    transaction, then ANALYZE them: what an ingest leaves on the server. (To be replaced by
+    `styringsoverblik build --target postgres`.)"""
+    from styringsoverblik import targets
+
+    tables = (("raw", "raw_responses"), ("raw", "q12_codings"), ("ops", "build_runs"), ("ops", "build_input_files"))
+    with duckdb.connect(str(duckdb_path), read_only=True) as source:
+        arrow_tables = {(schema, name): source.sql(f"select * from {schema}.{name}").to_arrow_table() for schema, name in tables}
+    with targets.connect_postgres(**_libpq_kwargs(pg_env)) as con:
+        with con.cursor() as cur:
+            for (schema, name), table in arrow_tables.items():
+                targets.copy_arrow(cur, schema, name, table)
+        con.commit()
+        con.autocommit = True
+        for schema, name in tables:
+            con.execute(f"analyze {schema}.{name}")
+
+
+@dataclass
+class PostgresBuild:
+    """A `dbt build --target postgres` on a database of its own (env: its libpq environment)."""
+
+    returncode: int
+    output: str
+    env: dict[str, str]
+    workdir: Path | None = None
+    marts_schema: str = "marts_audit"
+
+    def query(self, sql: str, params=None) -> list[dict]:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        with psycopg.connect(**_libpq_kwargs(self.env), row_factory=dict_row) as con:
+            return con.execute(sql, params).fetchall()
+
+
+def postgres_dbt(
+    command: str, pg_env: dict[str, str], workdir: Path, variables: dict | None = None, extra_env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """`dbt <command> --target postgres` on the database of `pg_env`, with a target and log folder
+    of its own in workdir (the export path too, which PostgreSQL never writes)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    args = [
+        DBT, *command.split(), "--target", "postgres", "--project-dir", str(PROJECT_ROOT),
+        "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+        "--vars", json.dumps({"export_path": str(workdir / "exports"), **(variables or {})}),
+    ]
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT), **pg_env}
+    env.pop("STYRINGSOVERBLIK_BUILD_ID", None)
+    env.update(extra_env or {})
+    return subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True)
+
+
+def postgres_build_from(duckdb_build: DbtRun, cluster, workdir: Path, prefix: str = "build") -> PostgresBuild:
+    """The raw tables of a DuckDB build loaded into a fresh PostgreSQL database, then a plain
+    `dbt build --target postgres` on them (unit tests and data tests included)."""
+    pg_env = cluster.create_database(prefix)
+    load_raw_from_duckdb(duckdb_build.db_path, pg_env)
+    proc = postgres_dbt("build", pg_env, workdir)
+    return PostgresBuild(proc.returncode, proc.stdout + proc.stderr, pg_env, workdir)
+
+
+@pytest.fixture(scope="session")
+def postgres_hand_build(hand_build, postgres_cluster, tmp_path_factory) -> PostgresBuild:
+    """The hand-computed fixture built on PostgreSQL from the raw rows of hand_build, shared."""
+    run = postgres_build_from(hand_build, postgres_cluster, tmp_path_factory.mktemp("pg_hand_build"), "hand")
+    assert run.returncode == 0, run.output[-4000:]
+    return run

@@ -22,7 +22,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from conftest import FIXTURES, query
+from conftest import FIXTURES, PostgresBuild, query
 
 FIXTURE = FIXTURES / "scoring" / "hand_computed.csv"
 YEAR = 2023
@@ -356,16 +356,28 @@ def test_hand_values_are_complete_and_consistent():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def warehouse(hand_build):
-    return hand_build.db_path
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def warehouse(request):
+    """The hand fixture's build on each target: the DuckDB warehouse file (published marts), or
+    the PostgreSQL build from the same raw rows (audited marts, marts_audit: a plain dbt build
+    there never publishes)."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("hand_build").db_path
+    return request.getfixturevalue("postgres_hand_build")
+
+
+def _query(warehouse, sql: str) -> list[dict]:
+    """Rows of `sql` on either target; `{marts}` names the schema that holds the marts."""
+    if isinstance(warehouse, PostgresBuild):
+        return warehouse.query(sql.format(marts=warehouse.marts_schema))
+    return query(warehouse, sql.format(marts="marts"))
 
 
 def _rows(db_path, mart: str, municipality: int, key: str) -> dict[int, dict]:
     """One municipality's rows of a mart for the survey year, keyed by `key`."""
-    rows = query(
+    rows = _query(
         db_path,
-        f"select * from marts.{mart} where survey_year = {YEAR} "
+        f"select * from {{marts}}.{mart} where survey_year = {YEAR} "
         f"and municipality_code = {municipality} order by {key}",
     )
     by_key = {int(row[key]): row for row in rows}
@@ -374,9 +386,9 @@ def _rows(db_path, mart: str, municipality: int, key: str) -> dict[int, dict]:
 
 
 def test_only_the_three_fixture_municipalities(warehouse):
-    rows = query(
+    rows = _query(
         warehouse,
-        "select municipality_code, survey_year from marts.fct_total_scores order by 1",
+        "select municipality_code, survey_year from {marts}.fct_total_scores order by 1",
     )
     assert sorted((int(r["municipality_code"]), int(r["survey_year"])) for r in rows) == [
         (492, YEAR),
@@ -436,9 +448,9 @@ def test_theme_scores(warehouse, municipality):
 
 @pytest.mark.parametrize("municipality", MUNICIPALITIES)
 def test_total_scores(warehouse, municipality):
-    rows = query(
+    rows = _query(
         warehouse,
-        f"select * from marts.fct_total_scores where survey_year = {YEAR} "
+        f"select * from {{marts}}.fct_total_scores where survey_year = {YEAR} "
         f"and municipality_code = {municipality}",
     )
     assert len(rows) == 1
@@ -455,9 +467,9 @@ def test_total_is_mean_of_questions_not_mean_of_themes(warehouse):
     # scores is 61.8766; a warehouse averaging the themes would be off by about 2.86.
     themes = _rows(warehouse, "fct_theme_scores", 825, "theme_no")
     mean_of_themes = sum(float(r["score"]) for r in themes.values()) / len(themes)
-    (total,) = query(
+    (total,) = _query(
         warehouse,
-        f"select score from marts.fct_total_scores where survey_year = {YEAR} "
+        f"select score from {{marts}}.fct_total_scores where survey_year = {YEAR} "
         "and municipality_code = 825",
     )
     assert abs(mean_of_themes - DOCUMENTED[(825, "mean_of_themes")]) <= TOL

@@ -24,11 +24,11 @@ declared_rounds as (
     {%- for extra in extra_rounds %}
         union all
         select
-            cast(range as integer) as survey_year,
+            cast({{ extra.from_year }} + generated_number - 1 as integer) as survey_year,
             {{ extra.rubric_version }} as rubric_version,
-            'Round ' || range as round_name,
+            'Round ' || cast({{ extra.from_year }} + generated_number - 1 as varchar) as round_name,
             'var extra_survey_rounds' as declared_in
-        from range({{ extra.from_year }}, {{ extra.to_year }} + 1)
+        from ({{ dbt.generate_series(extra.to_year - extra.from_year + 1) }}) as years
     {%- endfor %}
 
 ),

@@ -29,20 +29,15 @@ reasons as (
 
 row_checks as not materialized (
 
-    -- read three times (the repeated cells, their rows, every row): recomputing the streamed
+    -- read three times (the repeated cells, their answers, every row): recomputing the streamed
     -- rows is cheaper than holding them
     select
         *,
         question_code || coalesce(' item "' || item_label || '"', '') as cell_description,
         'spørgsmål ' || question_no || coalesce(', delspørgsmål »' || item_label || '«', '') as cell_description_da,
-        -- the cell a row answers; a Q34 box is its (item, option) pair
-        struct_pack(
-            survey_year,
-            municipality_code,
-            question_no,
-            item_code,
-            box_code := case when scoring_rule = 'checkbox_grid' then option_code else '' end
-        ) as answered_cell,
+        -- the cell a row answers (survey_year, municipality_code, question_no, item_code, box_code);
+        -- a Q34 box is its (item, option) pair
+        case when scoring_rule = 'checkbox_grid' then option_code else '' end as box_code,
         case
             when not is_known_municipality then 'unknown_municipality'
             when rubric_version is null then 'survey_year_not_configured'
@@ -63,33 +58,53 @@ repeated_cells as (
 
     -- the cells answered by more than one row that passes the row checks (usually none): only
     -- their rows can repeat or contradict an answer, so only they are compared
-    select answered_cell
+    select
+        survey_year,
+        municipality_code,
+        question_no,
+        item_code,
+        box_code
     from row_checks
     where row_reject_reason is null
-    group by answered_cell
+    group by survey_year, municipality_code, question_no, item_code, box_code
     having count(*) > 1
 
 ),
 
-repeated_cell_rows as (
+repeated_cell_answers as (
 
+    -- per repeated cell: its first row in file order, how many different answers it has, and
+    -- its answers quoted in file order
     select
-        row_checks.response_row_id,
-        first_value(row_checks.response_row_id) over cell_in_file_order as cell_first_row,
-        count(distinct row_checks.option_code) over cell as cell_answer_count,
+        row_checks.survey_year,
+        row_checks.municipality_code,
+        row_checks.question_no,
+        row_checks.item_code,
+        row_checks.box_code,
+        (array_agg(
+            row_checks.response_row_id
+            order by row_checks.source_file, row_checks.source_line_number, row_checks.response_row_id
+        ))[1] as cell_first_row,
+        count(distinct row_checks.option_code) as cell_answer_count,
         string_agg(
             '"' || row_checks.answer_label_as_written || '" (' || row_checks.response_row_id || ')', ', '
             order by row_checks.source_file, row_checks.source_line_number, row_checks.response_row_id
-        ) over cell as cell_answers
+        ) as cell_answers
     from row_checks
-    semi join repeated_cells on row_checks.answered_cell = repeated_cells.answered_cell
+    inner join repeated_cells
+        on
+            row_checks.survey_year = repeated_cells.survey_year
+            and row_checks.municipality_code = repeated_cells.municipality_code
+            and row_checks.question_no = repeated_cells.question_no
+            and row_checks.item_code = repeated_cells.item_code
+            and row_checks.box_code = repeated_cells.box_code
     where row_checks.row_reject_reason is null
-    window
-        cell as (partition by row_checks.answered_cell),
-        cell_in_file_order as (
-            partition by row_checks.answered_cell
-            order by row_checks.source_file, row_checks.source_line_number, row_checks.response_row_id
-        )
+    group by
+        row_checks.survey_year,
+        row_checks.municipality_code,
+        row_checks.question_no,
+        row_checks.item_code,
+        row_checks.box_code
 
 ),
 
@@ -99,15 +114,22 @@ cell_checks as (
     -- is a harmless duplicate of the cell's first row
     select
         row_checks.*,
-        repeated_cell_rows.cell_first_row,
-        case when repeated_cell_rows.cell_answer_count > 1 then repeated_cell_rows.cell_answers end as cell_answers,
+        repeated_cell_answers.cell_first_row,
+        case when repeated_cell_answers.cell_answer_count > 1 then repeated_cell_answers.cell_answers end as cell_answers,
         case
             when row_checks.row_reject_reason is not null then row_checks.row_reject_reason
-            when repeated_cell_rows.cell_answer_count > 1 then 'conflicting_answers'
-            when row_checks.response_row_id != repeated_cell_rows.cell_first_row then 'duplicate_answer'
+            when repeated_cell_answers.cell_answer_count > 1 then 'conflicting_answers'
+            when row_checks.response_row_id != repeated_cell_answers.cell_first_row then 'duplicate_answer'
         end as reject_reason
     from row_checks
-    left join repeated_cell_rows on row_checks.response_row_id = repeated_cell_rows.response_row_id
+    left join repeated_cell_answers
+        on
+            row_checks.row_reject_reason is null
+            and row_checks.survey_year = repeated_cell_answers.survey_year
+            and row_checks.municipality_code = repeated_cell_answers.municipality_code
+            and row_checks.question_no = repeated_cell_answers.question_no
+            and row_checks.item_code = repeated_cell_answers.item_code
+            and row_checks.box_code = repeated_cell_answers.box_code
 
 ),
 

@@ -13,6 +13,15 @@
         (the most specific one that holds for the row's municipality and year), else the
         parser's category (raw.q12_codings, written by the loader with styringsoverblik.q12).
 -#}
+{%- set override_holds -%}
+    coalesce({{ record_field('candidate', 'municipality_code', 'integer') }}, rows_in_rounds.municipality_code)
+    = rows_in_rounds.municipality_code
+    and coalesce({{ record_field('candidate', 'survey_year', 'integer') }}, rows_in_rounds.survey_year)
+    = rows_in_rounds.survey_year
+{%- endset -%}
+{%- set override_key = record_field('free_text_override', 'override_key', 'varchar') -%}
+{%- set override_category = record_field('free_text_override', 'category', 'varchar') -%}
+{%- set override_option_code = record_field('free_text_override', 'option_code', 'varchar') -%}
 with
 
 responses as (
@@ -92,7 +101,7 @@ declared_rounds as (
 
     -- named in reject messages (int_responses_classified): the declared survey years and the
     -- rubric's question numbers
-    select string_agg(survey_year, ', ' order by survey_year) as declared_survey_years
+    select string_agg(cast(survey_year as varchar), ', ' order by survey_year) as declared_survey_years
     from rounds
 
 ),
@@ -131,8 +140,8 @@ normalised_texts as (
 
     select
         *,
-        nullif(trim(regexp_replace(raw_item, '\s+', ' ', 'g')), '') as item_label_as_written,
-        nullif(trim(regexp_replace(raw_answer, '\s+', ' ', 'g')), '') as answer_label_as_written,
+        nullif({{ trim_blanks(collapse_whitespace('raw_item')) }}, '') as item_label_as_written,
+        nullif({{ trim_blanks(collapse_whitespace('raw_answer')) }}, '') as answer_label_as_written,
         {{ normalize_label('raw_item') }} as item_normalized,
         {{ normalize_label('raw_answer') }} as answer_normalized
     from distinct_texts
@@ -143,6 +152,8 @@ items_resolved as (
 
     select
         normalised_texts.*,
+        -- the answer as an option number (wide exports): digits alone
+        {{ integer_as_written('normalised_texts.answer_normalized') }} as answer_option_no,
         rubric_items.item_code,
         rubric_items.item_key,
         rubric_items.item_no,
@@ -204,7 +215,7 @@ answers_resolved as (
             and items_resolved.question_no = by_number.question_no
             and items_resolved.item_code = by_number.item_code
             and by_number.scoring_rule != 'checkbox_grid'
-            and try_cast(items_resolved.answer_normalized as integer) = by_number.option_no
+            and items_resolved.answer_option_no = by_number.option_no
 
 ),
 
@@ -226,20 +237,19 @@ free_text_override_candidates as (
         free_texts.question_no,
         free_texts.raw_item,
         free_texts.raw_answer,
-        list(
-            struct_pack(
-                municipality_code := q12_overrides.municipality_code,
-                survey_year := q12_overrides.survey_year,
-                override_key := q12_overrides.override_key,
-                category := q12_overrides.category,
-                option_code := category_cells.option_code
-            )
-            order by
-                cast(q12_overrides.municipality_code is not null as integer)
+        {{ record_list(
+            {
+                'municipality_code': 'q12_overrides.municipality_code',
+                'survey_year': 'q12_overrides.survey_year',
+                'override_key': 'q12_overrides.override_key',
+                'category': 'q12_overrides.category',
+                'option_code': 'category_cells.option_code',
+            },
+            'cast(q12_overrides.municipality_code is not null as integer)
                 + cast(q12_overrides.survey_year is not null as integer)
                 + cast(q12_overrides.item_label is not null as integer) desc,
-                q12_overrides.override_key
-        ) as override_candidates
+                q12_overrides.override_key'
+        ) }} as override_candidates
     from free_texts
     inner join q12_overrides
         on
@@ -316,13 +326,9 @@ rows_resolved as (
         resolved_texts.parser_category,
         resolved_texts.parser_option_code,
         -- the most specific override row that holds for this row's municipality and year
-        -- (`candidate` is the lambda's parameter, not a table: hence the noqa)
-        list_filter(
-            resolved_texts.override_candidates,
-            lambda candidate: coalesce(candidate['municipality_code'], rows_in_rounds.municipality_code)  -- noqa: RF02
-            = rows_in_rounds.municipality_code
-            and coalesce(candidate['survey_year'], rows_in_rounds.survey_year) = rows_in_rounds.survey_year  -- noqa: RF02
-        )[1] as free_text_override
+        -- (`candidate` is the record, not a table: hence the noqa)
+        {{ first_record_where('resolved_texts.override_candidates', 'candidate', override_holds) }}  -- noqa: RF02
+            as free_text_override
     from rows_in_rounds
     left join municipalities on rows_in_rounds.municipality_code = municipalities.municipality_code
     left join resolved_texts
@@ -338,15 +344,15 @@ option_decided as (
 
     select
         *,
-        free_text_override['override_key'] as q12_override_key,
+        {{ override_key }} as q12_override_key,
         case
             when matched_option_code is not null then null
-            when free_text_override['category'] is not null then free_text_override['category']
+            when {{ override_category }} is not null then {{ override_category }}
             when is_free_text then parser_category
         end as free_text_category,
         case
             when matched_option_code is not null then null
-            when free_text_override['category'] is not null then free_text_override['option_code']
+            when {{ override_category }} is not null then {{ override_option_code }}
             when is_free_text then parser_option_code
         end as free_text_option_code
     from rows_resolved

@@ -79,11 +79,11 @@ final as (
         respondents.responding_municipalities,
         cast(coalesce(item_answers.answering_municipalities, 0) as integer) as answering_municipalities,
         cast(coalesce(option_choices.chosen_count, 0) as integer) as chosen_count,
-        cast(
-            coalesce(option_choices.chosen_count, 0) / nullif(item_answers.answering_municipalities, 0) as double
-        ) as share_of_answering,
-        cast(coalesce(option_choices.chosen_count, 0) / respondents.responding_municipalities as double)
-            as share_of_respondents
+        -- shares of counts: one side a double, so PostgreSQL does not divide integers (and truncate)
+        cast(coalesce(option_choices.chosen_count, 0) as double precision)
+        / nullif(item_answers.answering_municipalities, 0) as share_of_answering,
+        cast(coalesce(option_choices.chosen_count, 0) as double precision)
+        / respondents.responding_municipalities as share_of_respondents
     from respondents
     inner join rubric_cells on respondents.rubric_version = rubric_cells.rubric_version
     left join item_answers

@@ -106,7 +106,7 @@ ranked as (
         gains.*,
         -- the gain as published (one decimal); noise below 1e-9 first rounded away, so that
         -- 2.05 computed as 2.0499999999 still prints and ranks as 2.1
-        round(round(gains.total_gain, 9), 1) as total_gain_rounded,
+        {{ round_as_published('gains.total_gain', 1) }} as total_gain_rounded,
         coalesce(questions_met.municipalities_at_full_score, 0) as municipalities_at_full_score
     from gains
     left join questions_met
@@ -134,7 +134,7 @@ final as (
                 partition by ranked.survey_year, ranked.municipality_code
                 order by
                     ranked.total_gain_rounded desc,
-                    round(ranked.theme_gain, 9) desc,
+                    {{ round_double('ranked.theme_gain', 9) }} desc,
                     ranked.municipalities_at_full_score desc,
                     ranked.question_no asc
             ) as integer
@@ -148,7 +148,7 @@ final as (
         ranked.points_missing,
         ranked.theme_gain,
         ranked.total_gain,
-        cast(ranked.total_gain_rounded as double) as total_gain_rounded,
+        cast(ranked.total_gain_rounded as double precision) as total_gain_rounded,
         cast(ranked.municipalities_at_full_score as integer) as municipalities_at_full_score,
         questions.recommendation_text,
         questions.recommendation_source

@@ -12,12 +12,20 @@ items as (
 
 ),
 
+question_versions as (
+
+    select
+        *,
+        row_number() over (partition by question_no order by from_version desc) as version_recency
+    from questions
+
+),
+
 latest_questions as (
 
     -- a question as its newest rubric version words it
-    select *
-    from questions
-    qualify row_number() over (partition by question_no order by from_version desc) = 1
+    select * from question_versions
+    where version_recency = 1
 
 ),
 

@@ -114,7 +114,7 @@ final as (
         question_no,
         theme_no,
         cast(
-            case when is_imputed then {{ neutral_mean_score('direct_score') }} else direct_score end as double
+            case when is_imputed then {{ neutral_mean_score('direct_score') }} else direct_score end as double precision
         ) as score,
         cast(
             case

@@ -27,7 +27,7 @@ final as (
     select
         cast(survey_year || '-' || municipality_code || '-' || subject_code as varchar) as score_development_key,
         *,
-        cast(score - previous_score as double) as change_from_previous
+        cast(score - previous_score as double precision) as change_from_previous
     from with_previous
 
 )

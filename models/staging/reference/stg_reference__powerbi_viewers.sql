@@ -9,7 +9,7 @@ viewers as (
 final as (
 
     select
-        trim(user_principal_name) as user_principal_name,
+        {{ trim_blanks('user_principal_name') }} as user_principal_name,
         municipality_code
     from viewers
 

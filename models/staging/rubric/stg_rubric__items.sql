@@ -13,7 +13,7 @@ final as (
         question_no,
         item_no,
         item_code,
-        nullif(trim(item_label), '') as item_label,
+        nullif({{ trim_blanks('item_label') }}, '') as item_label,
         {{ normalize_label('item_label') }} as item_label_normalized,
         is_sub_question,
         from_version,

@@ -13,7 +13,7 @@ final as (
         || ':' || coalesce(item_label, '*') || ':' || {{ normalize_label('answer_text') }} as override_key,
         municipality_code,
         survey_year,
-        nullif(trim(item_label), '') as item_label,
+        nullif({{ trim_blanks('item_label') }}, '') as item_label,
         {{ normalize_label('item_label') }} as item_label_normalized,
         answer_text,
         {{ normalize_label('answer_text') }} as answer_text_normalized,

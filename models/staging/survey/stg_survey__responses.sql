@@ -28,9 +28,9 @@ renamed as (
         coalesce(answer, '') as raw_answer,
         checkbox_value,
 
-        try_cast(trim(municipality_code) as integer) as municipality_code,
-        try_cast(trim(survey_year) as integer) as survey_year,
-        try_cast(trim(question_no) as integer) as question_no
+        {{ integer_as_written('municipality_code') }} as municipality_code,
+        {{ integer_as_written('survey_year') }} as survey_year,
+        {{ integer_as_written('question_no') }} as question_no
 
     from source
 

@@ -1,0 +1,141 @@
+"""targets.py on the real PostgreSQL cluster: Arrow round trip, hostile names, the server check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+from psycopg import sql
+
+from styringsoverblik import targets
+
+
+def _connect(env: dict[str, str], **extra):
+    return targets.connect_postgres(
+        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"],
+        password=env["PGPASSWORD"], **extra,
+    )
+
+
+@pytest.fixture(scope="module")
+def database(postgres_cluster):
+    return postgres_cluster.create_database("targets")
+
+
+def test_round_trip_keeps_types_nulls_and_danish_text(database):
+    hostile_table = 'svar"; drop table x; --'
+    hostile_column = 'Kolonne "Ø" ; --'
+    table = pa.table(
+        {
+            "municipality_code": pa.array([101, None, 851], pa.int32()),
+            "source_line": pa.array([2, 3, 2**40], pa.int64()),
+            "score": pa.array([0.125, None, 1 / 3], pa.float64()),
+            "answer_text": pa.array(["Økonomiudvalget", None, "tab\tnew\nline \\ æøå"], pa.string()),
+            "is_valid": pa.array([True, None, False], pa.bool_()),
+            "loaded_at": pa.array([dt.datetime(2026, 1, 2, 3, 4, 5, 678901), None, dt.datetime(1999, 12, 31)], pa.timestamp("us")),
+            hostile_column: pa.array(["a", "b", None], pa.string()),
+        }
+    )
+    with _connect(database) as con:
+        with con.cursor() as cur:
+            assert targets.copy_arrow(cur, "raw schema", hostile_table, table) == 3
+        con.commit()
+        with con.cursor() as cur:
+            cur.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'raw schema' and table_name = %s order by ordinal_position",
+                (hostile_table,),
+            )
+            assert cur.fetchall() == [
+                ("municipality_code", "integer"),
+                ("source_line", "bigint"),
+                ("score", "double precision"),
+                ("answer_text", "text"),
+                ("is_valid", "boolean"),
+                ("loaded_at", "timestamp without time zone"),
+                (hostile_column, "text"),
+            ]
+            back = targets.arrow_from_postgres(
+                cur, sql.SQL("select * from {} order by source_line").format(sql.Identifier("raw schema", hostile_table))
+            )
+    assert back.schema == table.schema
+    assert back.to_pylist() == table.to_pylist()
+    # lower() of Danish capitals works (UTF-8 ctype)
+    with _connect(database) as con:
+        assert con.execute("select lower('ØKONOMIUDVALG')").fetchone()[0] == "økonomiudvalg"
+
+
+def test_copy_runs_in_the_callers_transaction(database):
+    table = pa.table({"x": pa.array([1, 2], pa.int32())})
+    with _connect(database) as con:
+        with con.cursor() as cur:
+            targets.copy_arrow(cur, "rolled_back", "t", table)
+        con.rollback()
+        assert con.execute("select to_regclass('rolled_back.t')").fetchone()[0] is None
+
+
+def test_copy_replaces_a_table(database):
+    with _connect(database) as con:
+        with con.cursor() as cur:
+            targets.copy_arrow(cur, "replaced", "t", pa.table({"a": pa.array(["x"])}))
+            targets.copy_arrow(cur, "replaced", "t", pa.table({"b": pa.array([1.5, 2.5])}))
+            back = targets.arrow_from_postgres(cur, "select * from replaced.t where b > %s order by b", (2,))
+    assert back.to_pylist() == [{"b": 2.5}]
+    assert back.schema == pa.schema([pa.field("b", pa.float64())])
+
+
+def test_arrow_from_postgres_types_and_unknown_type(database):
+    with _connect(database) as con, con.cursor() as cur:
+        back = targets.arrow_from_postgres(
+            cur, "select 1::int4 as a, 2::int8 as b, 1.5::numeric as c, 'x'::varchar as d, null::text as e"
+        )
+        assert back.schema == pa.schema(
+            [("a", pa.int32()), ("b", pa.int64()), ("c", pa.float64()), ("d", pa.string()), ("e", pa.string())]
+        )
+        assert back.to_pylist() == [{"a": 1, "b": 2, "c": 1.5, "d": "x", "e": None}]
+        with pytest.raises(targets.TargetError, match="'j'.*json"):
+            targets.arrow_from_postgres(cur, "select '{}'::json as j")
+
+
+def test_server_check_passes_on_the_test_cluster(database):
+    with _connect(database) as con:
+        targets.check_postgres_server(con)
+
+
+def test_server_check_names_jit_and_the_fix(postgres_cluster):
+    env = postgres_cluster.create_database("jit")
+    with _connect(env, autocommit=True) as con:
+        con.execute(sql.SQL("alter database {} set jit = on").format(sql.Identifier(env["PGDATABASE"])))
+    with _connect(env) as con:
+        with pytest.raises(targets.TargetError) as raised:
+            targets.check_postgres_server(con)
+    message = str(raised.value)
+    assert "jit is 'on'" in message
+    assert "ALTER DATABASE" in message and "SET jit = off" in message and "PGOPTIONS='-c jit=off'" in message
+    assert "LC_CTYPE" not in message
+    # PGOPTIONS-style override fixes it for the session
+    with _connect(env, options="-c jit=off") as con:
+        targets.check_postgres_server(con)
+
+
+def test_server_check_names_a_c_ctype(postgres_cluster):
+    admin = postgres_cluster.env()
+    name = "ctype_c_" + postgres_cluster.create_database("x")["PGDATABASE"][-12:]
+    with _connect(admin, autocommit=True) as con:
+        con.execute(
+            sql.SQL("create database {} template template0 lc_ctype 'C' lc_collate 'C'").format(sql.Identifier(name))
+        )
+    with _connect({**admin, "PGDATABASE": name}) as con:
+        assert con.execute("select lower('ØKONOMIUDVALG')").fetchone()[0] != "økonomiudvalg"
+        with pytest.raises(targets.TargetError) as raised:
+            targets.check_postgres_server(con)
+    message = str(raised.value)
+    assert "LC_CTYPE is 'C'" in message and "UTF-8" in message and "create the database" in message
+    assert "jit" not in message
+
+
+def test_connect_failure_is_a_target_error(postgres_cluster):
+    env = {**postgres_cluster.env(), "PGDATABASE": "no_such_database_here"}
+    with pytest.raises(targets.TargetError, match="no_such_database_here"):
+        _connect(env)
