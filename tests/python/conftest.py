@@ -346,3 +346,33 @@ def postgres_hand_build(hand_build, postgres_cluster, tmp_path_factory) -> Postg
     run = postgres_build_from(hand_build, postgres_cluster, tmp_path_factory.mktemp("pg_hand_build"), "hand")
     assert run.returncode == 0, run.output[-4000:]
     return run
+
+
+STYRINGSOVERBLIK = str(Path(sys.executable).with_name("styringsoverblik"))
+
+
+def postgres_build_command(responses: Path | str, pg_env: dict[str, str], workdir: Path, **variables) -> list[str]:
+    """The argv of `styringsoverblik build --target postgres` on `responses`, with a target, log
+    and export folder of its own in workdir."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return [
+        STYRINGSOVERBLIK, "build", "--target", "postgres", "--project-dir", str(PROJECT_ROOT),
+        "--profiles-dir", str(PROJECT_ROOT), "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+        "--vars", json.dumps(build_vars(responses, workdir, **variables)),
+    ]
+
+
+def postgres_env(pg_env: dict[str, str]) -> dict[str, str]:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT), **pg_env}
+    env.pop("STYRINGSOVERBLIK_BUILD_ID", None)
+    return env
+
+
+def postgres_build(responses: Path | str, pg_env: dict[str, str], workdir: Path, **variables) -> PostgresBuild:
+    """`styringsoverblik build --target postgres`: ingest, dbt build and publish, as a scheduled
+    run does; the published marts are in schema `marts`."""
+    proc = subprocess.run(
+        postgres_build_command(responses, pg_env, workdir, **variables), cwd=workdir, env=postgres_env(pg_env),
+        capture_output=True, text=True, timeout=900,
+    )
+    return PostgresBuild(proc.returncode, proc.stdout + proc.stderr, pg_env, workdir, marts_schema="marts")
