@@ -59,6 +59,10 @@ def judge(context: BuildContext, audit_only: bool) -> Outcome:
     return Outcome("published", "every mart built and every data test on the marts passed")
 
 
+# PostgreSQL's trailer of an error raised in PL/pgSQL (the strict gate's on that target):
+# "CONTEXT:  PL/pgSQL function inline_code_block line 9 at RAISE"; the message before it says it all.
+POSTGRES_CONTEXT = re.compile(r"\s*CONTEXT:\s.*$")
+
 # dbt's frame around a node's error ("Runtime Error in model x (models/x.sql)", "compiled code at
 # target/...") and the class DuckDB gives an error() raised in SQL (the strict gate's): the reason
 # names the node already.
@@ -69,6 +73,7 @@ def node_message(message: str) -> str:
     """A failed node's message on one line, without dbt's frame around it (DBT_ERROR_FRAME)."""
     text = " ".join(message.split())
     text = re.split(r"\s*compiled code at \S+", text)[0]
+    text = POSTGRES_CONTEXT.sub("", text)
     return DBT_ERROR_FRAME.sub("", text)
 
 

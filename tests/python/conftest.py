@@ -279,8 +279,8 @@ def postgres_cluster():
 def load_raw_from_duckdb(duckdb_path: Path, pg_env: dict[str, str]) -> None:
     """Copy the raw tables (raw.raw_responses, raw.q12_codings) and the build log (ops.build_runs,
     ops.build_input_files) of a DuckDB build into the PostgreSQL database of `pg_env`, in one
-    transaction, then ANALYZE them: what an ingest leaves on the server. (To be replaced by
-    `styringsoverblik build --target postgres`.)"""
+    transaction, then ANALYZE them: what an ingest leaves on the server, with one raw table
+    a test can change before a plain `dbt build --target postgres` (the strict gate's test)."""
     from styringsoverblik import targets
 
     tables = (("raw", "raw_responses"), ("raw", "q12_codings"), ("ops", "build_runs"), ("ops", "build_input_files"))
@@ -331,21 +331,6 @@ def postgres_dbt(
     return subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True)
 
 
-def postgres_build_from(duckdb_build: DbtRun, cluster, workdir: Path, prefix: str = "build") -> PostgresBuild:
-    """The raw tables of a DuckDB build loaded into a fresh PostgreSQL database, then a plain
-    `dbt build --target postgres` on them (unit tests and data tests included)."""
-    pg_env = cluster.create_database(prefix)
-    load_raw_from_duckdb(duckdb_build.db_path, pg_env)
-    proc = postgres_dbt("build", pg_env, workdir)
-    return PostgresBuild(proc.returncode, proc.stdout + proc.stderr, pg_env, workdir)
-
-
-@pytest.fixture(scope="session")
-def postgres_hand_build(hand_build, postgres_cluster, tmp_path_factory) -> PostgresBuild:
-    """The hand-computed fixture built on PostgreSQL from the raw rows of hand_build, shared."""
-    run = postgres_build_from(hand_build, postgres_cluster, tmp_path_factory.mktemp("pg_hand_build"), "hand")
-    assert run.returncode == 0, run.output[-4000:]
-    return run
 
 
 STYRINGSOVERBLIK = str(Path(sys.executable).with_name("styringsoverblik"))
@@ -376,3 +361,13 @@ def postgres_build(responses: Path | str, pg_env: dict[str, str], workdir: Path,
         capture_output=True, text=True, timeout=900,
     )
     return PostgresBuild(proc.returncode, proc.stdout + proc.stderr, pg_env, workdir, marts_schema="marts")
+
+
+@pytest.fixture(scope="session")
+def postgres_hand_build(postgres_cluster, tmp_path_factory) -> PostgresBuild:
+    """The hand-computed fixture built and published by `styringsoverblik build --target
+    postgres` (ingest, dbt build, publish: schema marts), shared."""
+    env = postgres_cluster.create_database("hand")
+    run = postgres_build(HAND_FIXTURE, env, tmp_path_factory.mktemp("pg_hand_build"))
+    assert run.returncode == 0, run.output[-4000:]
+    return run

@@ -1,9 +1,7 @@
-"""The warehouse on PostgreSQL (issue 19): the sample's marts on a real server equal the DuckDB
-build's, and a plain `dbt build --target postgres` says what it builds from and never publishes.
-
-The PostgreSQL database gets the raw rows (and the build log) of the shared DuckDB sample build,
-as an ingest would leave them, then `dbt build --target postgres` runs on it: seeds, models, the
-unit tests and every data test.
+"""The warehouse on PostgreSQL (issue 19): the sample's marts published on a real server by
+`styringsoverblik build --target postgres` (ingest, dbt build with the unit tests and every data
+test, publish) equal the DuckDB build's, and a plain `dbt build --target postgres` afterwards says
+what it builds from and never publishes.
 """
 
 from __future__ import annotations
@@ -23,9 +21,10 @@ from conftest import (
     PROJECT_ROOT,
     PostgresBuild,
     _libpq_kwargs,
+    SAMPLE,
     load_raw_from_duckdb,
     mart_names,
-    postgres_build_from,
+    postgres_build,
     postgres_dbt,
     query,
 )
@@ -43,10 +42,17 @@ POSTGRES_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def pg_sample(sample_build, postgres_cluster, tmp_path_factory) -> PostgresBuild:
-    """The sample built on PostgreSQL from the DuckDB sample build's raw rows, shared by this module."""
-    run = postgres_build_from(sample_build, postgres_cluster, tmp_path_factory.mktemp("pg_sample"), "sample")
+def pg_sample(postgres_cluster, tmp_path_factory) -> PostgresBuild:
+    """The sample published by `styringsoverblik build --target postgres` (schema marts), then a
+    plain `dbt build --target postgres` on the same database (its output: `plain_output`);
+    shared by this module."""
+    workdir = tmp_path_factory.mktemp("pg_sample")
+    env = postgres_cluster.create_database("sample")
+    run = postgres_build(SAMPLE, env, workdir / "command")
     assert run.returncode == 0, run.output[-5000:]
+    plain = postgres_dbt("build", env, workdir / "plain")
+    assert plain.returncode == 0, (plain.stdout + plain.stderr)[-5000:]
+    run.plain_output = plain.stdout + plain.stderr
     return run
 
 
@@ -79,13 +85,17 @@ def _same_value(a, b) -> bool:
 def test_every_mart_equals_the_duckdb_build(sample_build, pg_sample):
     duckdb_marts = sorted(set(mart_names(sample_build.db_path)) - set(BUILD_LOG))
     assert set(MARTS) <= set(duckdb_marts)
-    postgres_marts = sorted(
+    postgres_tables = {
         row["table_name"]
         for row in pg_sample.query(
             "select table_name from information_schema.tables where table_schema = %s", (pg_sample.marts_schema,)
         )
-    )
-    assert postgres_marts == duckdb_marts
+    }
+    assert sorted(postgres_tables - set(BUILD_LOG)) == duckdb_marts
+    # the build log is published on both, with the same columns (its rows name each target's own build)
+    assert set(BUILD_LOG) <= postgres_tables
+    for table in BUILD_LOG:
+        assert _postgres_columns(pg_sample, table) == _duckdb_columns(sample_build.db_path, table), table
     for mart in duckdb_marts:
         columns = _duckdb_columns(sample_build.db_path, mart)
         assert _postgres_columns(pg_sample, mart) == columns, mart
@@ -113,14 +123,14 @@ def test_shares_are_not_integer_divisions(pg_sample):
         "select count(*) filter (where share_of_answering > 0 and share_of_answering < 1) as fractions,"
         " count(*) filter (where share_of_respondents > 0 and share_of_respondents < 1) as respondent_fractions,"
         " count(*) as options"
-        " from marts_audit.fct_answer_distributions"
+        " from marts.fct_answer_distributions"
     )
     assert row["fractions"] > row["options"] / 4
     assert row["respondent_fractions"] > row["options"] / 4
     # one option by hand: chosen_count / answering_municipalities, as doubles
     (one,) = pg_sample.query(
         "select chosen_count, answering_municipalities, responding_municipalities, share_of_answering, share_of_respondents"
-        " from marts_audit.fct_answer_distributions where chosen_count > 0 and chosen_count < answering_municipalities"
+        " from marts.fct_answer_distributions where chosen_count > 0 and chosen_count < answering_municipalities"
         " order by answer_distribution_key limit 1"
     )
     assert one["share_of_answering"] == pytest.approx(one["chosen_count"] / one["answering_municipalities"], abs=1e-12)
@@ -162,24 +172,25 @@ def test_codes_are_integers_only_when_written_as_digits(pg_sample, tmp_path):
         assert [row["v"] for row in rows] == expected, target
 
 
-def test_a_plain_build_names_the_last_ingest_and_never_publishes(pg_sample, sample_build):
-    (newest,) = query(
-        sample_build.db_path,
-        "select build_id, cast(started_at as varchar) as started_at from ops.build_runs as runs"
+def test_a_plain_build_names_the_last_ingest_and_never_publishes(pg_sample):
+    (newest,) = pg_sample.query(
+        "select build_id from ops.build_runs as runs"
         " where exists (select 1 from ops.build_input_files as files where files.build_id = runs.build_id)"
         " order by started_at desc limit 1",
     )
+    assert f"build {newest['build_id']} published to schema marts" in pg_sample.output
     assert (
         f"dbt build on PostgreSQL: building from the last ingest (build {newest['build_id']}, started "
-        in pg_sample.output
+        in pg_sample.plain_output
     )
-    assert "a plain dbt build never publishes (only `styringsoverblik build --target postgres` ingests and publishes)" in pg_sample.output
+    assert "a plain dbt build never publishes (only `styringsoverblik build --target postgres` ingests and publishes)" in pg_sample.plain_output
     assert (
         "nothing was published: a plain dbt build on PostgreSQL leaves the audited marts in marts_audit;"
-        " `styringsoverblik build --target postgres` publishes" in pg_sample.output
+        " `styringsoverblik build --target postgres` publishes" in pg_sample.plain_output
     )
-    (published,) = pg_sample.query("select to_regnamespace('marts') is null as absent")
-    assert published["absent"]
+    # the published build is still the command's
+    (published,) = pg_sample.query("select build_id from marts.dim_builds where is_current")
+    assert published["build_id"] == newest["build_id"]
 
 
 def test_an_orchestrated_run_names_its_build(pg_sample, tmp_path):
@@ -263,8 +274,12 @@ def test_unit_test_names_fit_postgresql_identifiers():
     assert [name for name in names if len(name.encode()) > 63] == []
 
 
-def test_build_log_timestamps_survive_the_load(sample_build, pg_sample):
-    duck = query(sample_build.db_path, "select build_id, started_at from ops.build_runs order by build_id")
-    pg = pg_sample.query("select build_id, started_at from ops.build_runs order by build_id")
-    assert pg == duck
-    assert all(isinstance(row["started_at"], dt.datetime) for row in pg)
+def test_the_published_build_log_names_the_build(pg_sample):
+    (published,) = pg_sample.query(
+        "select build_id, started_at, command from marts.dim_builds where is_current"
+    )
+    (run,) = pg_sample.query("select status, started_at from ops.build_runs where build_id = %s", (published["build_id"],))
+    assert run["status"] == "published"
+    assert published["started_at"] == run["started_at"]
+    assert isinstance(published["started_at"], dt.datetime)
+    assert published["command"] == "build"

@@ -358,9 +358,8 @@ def test_hand_values_are_complete_and_consistent():
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def warehouse(request):
-    """The hand fixture's build on each target: the DuckDB warehouse file (published marts), or
-    the PostgreSQL build from the same raw rows (audited marts, marts_audit: a plain dbt build
-    there never publishes)."""
+    """The hand fixture's build on each target, published: the DuckDB warehouse file (`dbt
+    build`), or the PostgreSQL database (`styringsoverblik build --target postgres`)."""
     if request.param == "duckdb":
         return request.getfixturevalue("hand_build").db_path
     return request.getfixturevalue("postgres_hand_build")

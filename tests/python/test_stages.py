@@ -70,6 +70,13 @@ def test_judge_names_at_most_five_failed_nodes_and_the_first_message_without_dbt
     outcome = judge(context(results=ok(*MARTS) + failed), audit_only=False)
     assert (outcome.status, outcome.reason) == ("failed", "7 node(s) failed (t0, t1, t2, t3, t4 and 2 more): 3 rows rejected")
     assert node_message("Database Error in model x (models/x.sql)\n  boom\n") == "boom"
+    # PostgreSQL: the strict gate's exception carries PL/pgSQL's context line; the message is the same as DuckDB's
+    assert node_message(
+        "Database Error in model fct_response_rows (models/marts/quality/fct_response_rows.sql)\n"
+        "  1 raw response row(s) rejected (strict mode); listed in the build summary\n"
+        "  CONTEXT:  PL/pgSQL function inline_code_block line 9 at RAISE\n"
+        "  compiled code at target/run/x.sql"
+    ) == "1 raw response row(s) rejected (strict mode); listed in the build summary"
     assert node_name("model.styringsoverblik.fct_a") == "fct_a" and node_name("odd") == "odd"
 
 
