@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -633,31 +632,16 @@ def render_table(baseline: Row, rows: list[Row], repeat: int) -> str:
 # ------------------------------------------------------- the targets side by side
 
 
-def build_command_available() -> bool:
-    """True when this installation has `styringsoverblik build` (issue 19's build stage)."""
-    from styringsoverblik.cli import COMMANDS
-
-    return "build" in COMMANDS and importlib.util.find_spec(COMMANDS["build"][0]) is not None
-
-
 def build_command(target: str, variables: dict, project_dir: Path) -> list[str]:
     """The one place the benchmark names the scheduled build command:
     `styringsoverblik build --target <target> --vars <vars> --project-dir <dir>` (exit 0 when
-    published). Where the installation does not have it yet, DuckDB falls back to `dbt build`,
-    which loads and publishes from its hooks there; PostgreSQL cannot be built without it."""
+    published): ingest, dbt build and publish on either target."""
     if target not in TARGETS:
         raise ValueError(f"target {target!r} is not one of {', '.join(TARGETS)}")
-    if build_command_available():
-        return [
-            sys.executable, "-m", "styringsoverblik.cli", "build", "--target", target,
-            "--vars", json.dumps(variables), "--project-dir", str(project_dir),
-        ]
-    if target == "duckdb":
-        return [DBT, "build", "--project-dir", str(project_dir), "--vars", json.dumps(variables)]
-    raise RuntimeError(
-        "`styringsoverblik build` is not in this installation, and PostgreSQL is built only by it"
-        " (dbt-postgres runs no Python hooks): benchmark --targets duckdb until it is"
-    )
+    return [
+        sys.executable, "-m", "styringsoverblik.cli", "build", "--target", target,
+        "--vars", json.dumps(variables), "--project-dir", str(project_dir),
+    ]
 
 
 class PostgresDatabases:
@@ -850,11 +834,7 @@ def run_targets(args: argparse.Namespace, project: Path, sizes: list[tuple[int, 
                 _fresh(responses)
     finally:
         postgres.close()
-    command = (
-        "`styringsoverblik build --target <t>`" if build_command_available()
-        else "`dbt build` (this installation has no `styringsoverblik build` yet; DuckDB loads and publishes from dbt's hooks)"
-    )
-    return render_targets(rows, args.targets, args.repeat, command)
+    return render_targets(rows, args.targets, args.repeat, "`styringsoverblik build --target <t>`")
 
 
 def _progress(message: str) -> None:

@@ -57,19 +57,12 @@ def test_a_folder_that_is_no_dbt_project_is_refused(tmp_path, capsys):
     assert "no dbt_project.yml" in capsys.readouterr().err
 
 
-def test_the_build_command_is_named_in_one_place(monkeypatch, tmp_path):
+def test_the_build_command_is_named_in_one_place(tmp_path):
     variables = {"raw_responses_path": "/x/r.csv", "export_path": "/x/e"}
-    monkeypatch.setattr(benchmark, "build_command_available", lambda: True)
     argv = benchmark.build_command("postgres", variables, tmp_path)
     assert argv[1:] == ["-m", "styringsoverblik.cli", "build", "--target", "postgres", "--vars", json.dumps(variables),
                         "--project-dir", str(tmp_path)]
     assert benchmark.build_command("duckdb", variables, tmp_path)[5] == "duckdb"
-    # before `styringsoverblik build` exists: DuckDB by `dbt build`, PostgreSQL not at all
-    monkeypatch.setattr(benchmark, "build_command_available", lambda: False)
-    argv = benchmark.build_command("duckdb", variables, tmp_path)
-    assert Path(argv[0]).name == "dbt" and argv[1:] == ["build", "--project-dir", str(tmp_path), "--vars", json.dumps(variables)]
-    with pytest.raises(RuntimeError, match="styringsoverblik build"):
-        benchmark.build_command("postgres", variables, tmp_path)
     with pytest.raises(ValueError):
         benchmark.build_command("mysql", variables, tmp_path)
 
