@@ -366,6 +366,29 @@ class ExportFolder:
 
     # ---- clean-up -------------------------------------------------------------------------
 
+    def start_partial(self, build_id: str) -> Path:
+        """A new, empty hidden folder builds/.<build_id>.partial for a build's Parquet set (an
+        earlier attempt's is discarded first; the marker lists the build already)."""
+        self.discard_partial(build_id)
+        partial = self.partial_folder(build_id)
+        partial.mkdir()
+        return partial
+
+    def finish_partial(self, build_id: str, tables: dict[str, dict], written_at: datetime) -> Path:
+        """Complete the set written into start_partial's folder: its _manifest.json (the tables
+        with file, rows and bytes), synced, then the folder renamed to builds/<build_id> in one
+        step (an earlier, never published folder of this build replaced). Returns the folder."""
+        partial, final = self.partial_folder(build_id), self.build_folder(build_id)
+        manifest = {"build_id": build_id, "written_at": utc_iso(written_at), "tables": tables}
+        manifest_path = partial / MANIFEST
+        manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        fsync(manifest_path)
+        if final.is_dir() and not final.is_symlink():
+            shutil.rmtree(final)
+        os.replace(partial, final)
+        fsync(final.parent)
+        return final
+
     def discard_partial(self, build_id: str) -> None:
         """Remove this attempt's own unfinished folder (after a failure before the commit point)."""
         partial = self.partial_folder(build_id)

@@ -29,8 +29,6 @@ file or folder and what to do, and raised as :class:`~styringsoverblik.buildlog.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -48,12 +46,11 @@ from styringsoverblik.buildlog import (
 )
 from styringsoverblik.context import BuildContext
 from styringsoverblik.display import show_bare
-from styringsoverblik.export_folder import ExportFolder, fsync
+from styringsoverblik.export_folder import MANIFEST, ExportFolder, fsync
 from styringsoverblik.judge import node_name
 from styringsoverblik.loader import sql_literal
 
 POINTER_LINK = "current"
-MANIFEST = "_manifest.json"
 PARQUET_WRITERS = 2
 PUBLISHED_REASON = "every mart built and every data test on the marts passed"
 
@@ -111,13 +108,9 @@ def publish(con: duckdb.DuckDBPyConnection, context: BuildContext, build_id: str
 
 def write_parquet_set(con: duckdb.DuckDBPyConnection, folder: ExportFolder, build_id: str, tables: dict[str, str]) -> Path:
     """Every published table as <export_root>/builds/<build_id>/<table>.parquet, complete or absent:
-    written into a hidden .partial folder, synced, then renamed."""
-    builds = folder.root / "builds"
-    partial = folder.partial_folder(build_id)
-    final = folder.build_folder(build_id)
-    folder.discard_partial(build_id)  # an earlier attempt of this very build (the marker lists it)
-    partial.mkdir()
-    manifest = {"build_id": build_id, "written_at": utc_now().isoformat() + "Z", "tables": {}}
+    written into a hidden .partial folder, synced, then renamed (ExportFolder.finish_partial)."""
+    partial = folder.start_partial(build_id)
+    written_at = utc_now()
 
     def write(table: str) -> dict:
         path = partial / f"{table}.parquet"
@@ -135,15 +128,7 @@ def write_parquet_set(con: duckdb.DuckDBPyConnection, folder: ExportFolder, buil
     # 1.5 s for the 98 x 100 set).
     with ThreadPoolExecutor(max_workers=PARQUET_WRITERS) as pool:
         written = dict(zip(tables, pool.map(write, tables)))
-    manifest["tables"] = {table: written[table] for table in tables}
-    manifest_path = partial / MANIFEST
-    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    fsync(manifest_path)
-    if final.is_dir() and not final.is_symlink():  # an earlier attempt of this build, never published
-        shutil.rmtree(final)
-    os.replace(partial, final)
-    fsync(builds)
-    return final
+    return folder.finish_partial(build_id, {table: written[table] for table in tables}, written_at)
 
 
 def point_views(con: duckdb.DuckDBPyConnection, export_root: Path, tables: list[str]) -> None:

@@ -67,8 +67,6 @@ schemas and may create roles (the group roles, once).
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import re
 import shutil
@@ -81,13 +79,13 @@ from psycopg import sql
 
 from styringsoverblik import security
 from styringsoverblik.display import show_bare
-from styringsoverblik.export_folder import ExportFolder, fsync
+from styringsoverblik.export_folder import MANIFEST, ExportFolder, fsync
+from styringsoverblik.targets import arrow_from_postgres
 
 AUDIT_SCHEMA = "marts_audit"
 PUBLISHED_SCHEMA = "marts"
 PREVIOUS_PREFIX = "marts_prev_"
 PREVIOUS = re.compile(r"marts_prev_(\d{6})_([0-9a-z-]*)")
-MANIFEST = "_manifest.json"
 RELATION_KINDS = ("r", "p", "v", "m", "f")
 # the swap's wait for its locks, per attempt; capped at half the server's deadlock_timeout
 LOCK_TIMEOUT_MS = (50, 400)
@@ -153,49 +151,6 @@ def published_build(con: psycopg.Connection) -> str | None:
         "select build_id from ops.build_runs where status = 'published' order by published_at desc nulls last limit 1"
     ).fetchone()
     return row[0] if row else None
-
-
-# --------------------------------------------------------------------------------------------
-# reading PostgreSQL into Arrow (targets.arrow_from_postgres when present)
-
-try:  # the engine seam (helper h19sql); this module's own reader until it is on main
-    from styringsoverblik.targets import arrow_from_postgres
-except ImportError:  # pragma: no cover - depends on the branch
-    arrow_from_postgres = None
-
-
-def read_arrow(cur: psycopg.Cursor, query, params=None):
-    """The query's result as a pyarrow Table typed by the result's column types."""
-    if arrow_from_postgres is not None:
-        return arrow_from_postgres(cur, query, params)
-    import pyarrow as pa
-
-    cur.execute(query, params)
-    fields = [pa.field(column.name, arrow_type(cur, column.type_code)) for column in cur.description]
-    rows = cur.fetchall()
-    arrays = []
-    for index, field in enumerate(fields):
-        values = [row[index] for row in rows]
-        if pa.types.is_floating(field.type):
-            values = [None if value is None else float(value) for value in values]
-        elif pa.types.is_timestamp(field.type) and field.type.tz:
-            values = [None if value is None else value.astimezone(timezone.utc) for value in values]
-        elif pa.types.is_string(field.type):
-            values = [None if value is None else str(value) for value in values]
-        arrays.append(pa.array(values, type=field.type))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
-
-
-def arrow_type(cur: psycopg.Cursor, oid: int):
-    import pyarrow as pa
-
-    name = cur.connection.adapters.types.get(oid)
-    kind = name.name if name is not None else ""
-    return {
-        "bool": pa.bool_(), "int2": pa.int16(), "int4": pa.int32(), "int8": pa.int64(),
-        "float4": pa.float32(), "float8": pa.float64(), "numeric": pa.float64(),
-        "date": pa.date32(), "timestamp": pa.timestamp("us"), "timestamptz": pa.timestamp("us", tz="UTC"),
-    }.get(kind, pa.string())
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,31 +308,22 @@ def check_audited(con: psycopg.Connection, build_id: str, tables: list[str], log
 def write_parquet_set(con: psycopg.Connection, folder: ExportFolder, build_id: str, tables: list[str]) -> Path:
     """Every table of the audited set as builds/<build_id>/<table>.parquet, complete or absent:
     read in one REPEATABLE READ transaction, written into the hidden .partial folder, synced,
-    renamed."""
+    renamed (ExportFolder.finish_partial)."""
     import pyarrow.parquet as pq
 
-    partial = folder.partial_folder(build_id)
-    final = folder.build_folder(build_id)
-    folder.discard_partial(build_id)
-    partial.mkdir()
-    manifest = {"build_id": build_id, "written_at": utc_now().isoformat() + "Z", "tables": {}}
+    partial = folder.start_partial(build_id)
+    written_at = utc_now()
+    written = {}
     with con.transaction():
         con.execute("set transaction isolation level repeatable read, read only")
         cur = con.cursor()
         for table in tables:
-            data = read_arrow(cur, sql.SQL("select * from {}").format(ident(AUDIT_SCHEMA, table)))
+            data = arrow_from_postgres(cur, sql.SQL("select * from {}").format(ident(AUDIT_SCHEMA, table)))
             path = partial / f"{table}.parquet"
             pq.write_table(data, path)
             fsync(path)
-            manifest["tables"][table] = {"file": path.name, "rows": data.num_rows, "bytes": path.stat().st_size}
-    manifest_path = partial / MANIFEST
-    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    fsync(manifest_path)
-    if final.is_dir() and not final.is_symlink():  # an earlier attempt of this build, never published
-        shutil.rmtree(final)
-    os.replace(partial, final)
-    fsync(final.parent)
-    return final
+            written[table] = {"file": path.name, "rows": data.num_rows, "bytes": path.stat().st_size}
+    return folder.finish_partial(build_id, written, written_at)
 
 
 def can_see_sessions(con: psycopg.Connection) -> bool:

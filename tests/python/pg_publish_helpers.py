@@ -10,43 +10,8 @@ from datetime import datetime, timezone
 import psycopg
 from psycopg import sql
 
-# the columns of ops.build_runs / ops.build_input_files as the DuckDB build log has them
-OPS_DDL = """
-create schema if not exists ops;
-create table if not exists ops.build_runs (
-    build_id varchar primary key,
-    command varchar not null,
-    status varchar not null,
-    reason varchar,
-    started_at timestamp not null,
-    finished_at timestamp,
-    published_at timestamp,
-    dbt_version varchar,
-    project_version varchar,
-    strict boolean,
-    q17_neutral_scope varchar,
-    survey_years varchar,
-    raw_responses_path varchar,
-    selection varchar,
-    export_folder varchar,
-    min_group_size integer
-);
-create table if not exists ops.build_input_files (
-    build_id varchar not null,
-    file_path varchar not null,
-    file_format varchar,
-    file_encoding varchar,
-    file_delimiter varchar,
-    file_size_bytes bigint,
-    file_sha256 varchar,
-    raw_rows integer,
-    valid_rows integer,
-    rejected_rows integer,
-    sheet_name varchar,
-    is_synthetic boolean,
-    primary key (build_id, file_path)
-);
-"""
+from styringsoverblik import buildlog
+
 
 # municipality -> score; the rows every synthetic build has (scores shifted by the build's number)
 MUNICIPALITIES = {101: "København", 147: "Frederiksberg", 151: "Ballerup"}
@@ -80,7 +45,7 @@ def connect(env: dict, **kwargs) -> psycopg.Connection:
 def make_audited(con: psycopg.Connection, build_id: str, number: int = 1) -> None:
     """A whole audited build in marts_audit (replacing any), recorded `running` in ops.build_runs."""
     with con.transaction():
-        con.execute(OPS_DDL)
+        buildlog.ensure_ops(con)  # the build log as the build command creates it
         con.execute("drop schema if exists marts_audit cascade")
         con.execute("create schema marts_audit")
         con.execute(

@@ -10,7 +10,6 @@ import datetime as dt
 import math
 import re
 
-import duckdb
 import psycopg
 import pytest
 from psycopg import sql

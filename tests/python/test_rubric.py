@@ -14,7 +14,7 @@ import pytest
 from conftest import PROJECT_ROOT
 from styringsoverblik import q12, rubric, sample, settings, template
 from styringsoverblik.project import Project, ProjectError
-from styringsoverblik.rubric import Rubric, RubricError
+from styringsoverblik.rubric import RubricError
 
 SRC = PROJECT_ROOT / "src" / "styringsoverblik"
 # benchmark.py and soak.py are another change's (issue 19, helper h19bi)
