@@ -16,14 +16,23 @@ import pyarrow.parquet as pq
 import pytest
 
 import test_scores_by_hand as hand
-from conftest import export_pointer, query
+from conftest import export_pointer
 
 TOL = 1e-6
 
 
-@pytest.fixture(scope="module")
-def warehouse(hand_build):
-    return hand_build.db_path
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def warehouse(request):
+    """The hand fixture's published build on each target: the DuckDB file, or the PostgreSQL
+    database `styringsoverblik build --target postgres` published it to."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("hand_build").db_path
+    return request.getfixturevalue("postgres_hand_build")
+
+
+def query_marts(warehouse, sql: str) -> list[dict]:
+    """Rows of `sql` (reading schema marts) on either target."""
+    return hand._query_marts(warehouse, sql.replace("marts.", "{marts}."))
 
 
 def scores_with(municipality: int, question_no: int | None = None) -> dict[int, float | None]:
@@ -57,7 +66,7 @@ def theme_of(question_no: int) -> int:
 
 def test_national_total_benchmark(warehouse):
     totals = sorted(total(scores_with(m)) for m in hand.MUNICIPALITIES)
-    (row,) = query(warehouse, "select * from marts.fct_national_benchmarks where subject_code = 'total'")
+    (row,) = query_marts(warehouse, "select * from marts.fct_national_benchmarks where subject_code = 'total'")
     assert row["municipalities"] == 3
     assert row["mean_score"] == pytest.approx(sum(totals) / 3, abs=TOL)
     assert row["median_score"] == pytest.approx(totals[1], abs=TOL)
@@ -73,7 +82,7 @@ def test_national_total_benchmark(warehouse):
 @pytest.mark.parametrize("question_no", [4, 14, 17, 34])
 def test_national_question_benchmarks(warehouse, question_no):
     values = sorted(float(scores_with(m)[question_no]) for m in hand.MUNICIPALITIES if scores_with(m)[question_no] is not None)
-    (row,) = query(warehouse, f"select * from marts.fct_national_benchmarks where question_no = {question_no}")
+    (row,) = query_marts(warehouse, f"select * from marts.fct_national_benchmarks where question_no = {question_no}")
     assert row["municipalities"] == len(values)
     assert row["mean_score"] == pytest.approx(sum(values) / len(values), abs=TOL)
     assert row["median_score"] == pytest.approx(values[len(values) // 2], abs=TOL)
@@ -84,7 +93,7 @@ def test_municipality_ranks_and_differences(warehouse):
     totals = {m: total(scores_with(m)) for m in hand.MUNICIPALITIES}
     by_score = sorted(totals, key=totals.get, reverse=True)
     mean = sum(totals.values()) / 3
-    rows = query(warehouse, "select * from marts.fct_municipality_benchmarks where subject_code = 'total'")
+    rows = query_marts(warehouse, "select * from marts.fct_municipality_benchmarks where subject_code = 'total'")
     assert len(rows) == 3
     for row in rows:
         municipality = row["municipality_code"]
@@ -104,7 +113,7 @@ def test_municipality_ranks_and_differences(warehouse):
 def test_theme_rank_ties_share_a_rank(warehouse):
     # Theme 4 (Q22, Q23): compare the hand values and check equal scores share a rank.
     themes = {m: theme(scores_with(m), 4) for m in hand.MUNICIPALITIES}
-    rows = {r["municipality_code"]: r for r in query(warehouse, "select * from marts.fct_municipality_benchmarks where subject_code = 'T4'")}
+    rows = {r["municipality_code"]: r for r in query_marts(warehouse, "select * from marts.fct_municipality_benchmarks where subject_code = 'T4'")}
     for municipality, score in themes.items():
         higher = sum(1 for other in themes.values() if other > score + 1e-9)
         assert rows[municipality]["national_rank"] == higher + 1
@@ -118,7 +127,7 @@ def test_recommendation_gaps_and_gains(warehouse, municipality):
         for q, s in hand.EXPECTED_QUESTIONS[municipality].items()
         if s is not None and float(s) < 100 - 1e-9 and (municipality, q) not in hand.IMPUTED
     }
-    rows = query(
+    rows = query_marts(
         warehouse,
         f"select * from marts.fct_recommendation_gaps where municipality_code = {municipality} order by display_order",
     )
@@ -139,7 +148,7 @@ def test_answer_distributions_count_the_fixture(warehouse):
     with open(hand.FIXTURE, encoding="utf-8", newline="") as handle:
         fixture = list(csv.DictReader(handle))
     ja_q1 = sum(1 for r in fixture if r["question_no"] == "1" and r["answer"] == "Ja")
-    (row,) = query(
+    (row,) = query_marts(
         warehouse,
         "select * from marts.fct_answer_distributions where question_no = 1 and option_label = 'Ja'",
     )
@@ -147,7 +156,7 @@ def test_answer_distributions_count_the_fixture(warehouse):
     assert row["share_of_answering"] == pytest.approx(ja_q1 / 3)
     assert row["option_score"] == 100
 
-    boxes = query(
+    boxes = query_marts(
         warehouse,
         "select item_code, option_label, chosen_count, answering_municipalities from marts.fct_answer_distributions where question_no = 34",
     )
@@ -156,7 +165,7 @@ def test_answer_distributions_count_the_fixture(warehouse):
     assert sum(b["chosen_count"] for b in boxes) == checked
     assert {b["answering_municipalities"] for b in boxes} == {3}
 
-    (neutral,) = query(warehouse, "select * from marts.fct_answer_distributions where is_neutral_mean")
+    (neutral,) = query_marts(warehouse, "select * from marts.fct_answer_distributions where is_neutral_mean")
     assert neutral["question_no"] == 17 and neutral["chosen_count"] == 1 and neutral["option_score"] is None
 
 
