@@ -417,7 +417,9 @@ def swap(con: psycopg.Connection, build_id: str, now: datetime, deadline: float,
                     )
                 step("commit")
             return
-        except psycopg.errors.LockNotAvailable:
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
+            # a lock timeout, or (on a loaded server, where the timeout's timer can come late) the
+            # deadlock detector choosing the swap: either way the swap gives way and tries again
             if time.monotonic() > deadline:
                 who = describe_readers(con) or "no session holds them now"
                 raise PublishFailed(

@@ -32,7 +32,7 @@ def warehouse(request):
 
 def query_marts(warehouse, sql: str) -> list[dict]:
     """Rows of `sql` (reading schema marts) on either target."""
-    return hand._query_marts(warehouse, sql.replace("marts.", "{marts}."))
+    return hand._query(warehouse, sql.replace("marts.", "{marts}."))
 
 
 def scores_with(municipality: int, question_no: int | None = None) -> dict[int, float | None]:

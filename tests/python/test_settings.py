@@ -9,6 +9,7 @@ from --vars as a user's are, and asserts it gives the same line as Python for ea
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -188,7 +189,8 @@ def test_no_model_macro_or_test_reads_a_var_but_through_setting():
     offenders = []
     for folder in ("models", "macros", "tests/dbt", "analyses"):
         for path in (PROJECT_ROOT / folder).rglob("*.sql"):
-            if path.name not in own and "var(" in path.read_text(encoding="utf-8"):
+            # env_var() (the PostgreSQL hooks read STYRINGSOVERBLIK_BUILD_ID) is not a dbt var
+            if path.name not in own and re.search(r"(?<![\w.])var\(", path.read_text(encoding="utf-8")):
                 offenders.append(str(path.relative_to(PROJECT_ROOT)))
     assert offenders == []
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import re
+import subprocess
 
 import duckdb
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from conftest import PROJECT_ROOT
+from conftest import DBT, PROJECT_ROOT
 from styringsoverblik import cli, template
 from styringsoverblik.rubric import Rubric, RubricError, normalize_label
 from styringsoverblik.template import SHEET_GUIDE, SHEET_OPTIONS, SHEET_RESPONSES, write_template
@@ -50,11 +53,20 @@ def keys(cells):
 # --------------------------------------------------------------------------- normalize_label
 
 
-def _macro_sql() -> str:
-    text = (PROJECT_ROOT / "macros" / "normalize_label.sql").read_text(encoding="utf-8")
-    body = text[text.index("{% macro"):]
-    body = body[body.index("%}") + 2: body.index("{%- endmacro")]
-    return body.replace("{{ expression }}", "x")
+@pytest.fixture(scope="module")
+def macro_sql(tmp_path_factory) -> str:
+    """The macro normalize_label as dbt renders it for DuckDB (target lint: in memory), over a
+    bound parameter: `dbt compile --inline`, so the macros it calls (dispatched per adapter) are
+    rendered as in a build."""
+    work = tmp_path_factory.mktemp("normalize_label")
+    inline = "select {{ normalize_label('x') }} as normalized from (select cast(? as varchar) as x) as t"
+    proc = subprocess.run(
+        [DBT, "compile", "--project-dir", str(PROJECT_ROOT), "--target", "lint", "--target-path", str(work / "target"),
+         "--log-path", str(work / "logs"), "--quiet", "--output", "json", "--inline", inline],
+        env={**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT)}, cwd=work, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    return json.loads(proc.stdout)["compiled"]
 
 
 MACRO_CASES = [
@@ -74,9 +86,9 @@ MACRO_CASES = [
 
 
 @pytest.mark.parametrize("text", MACRO_CASES)
-def test_normalize_label_matches_the_sql_macro(text):
+def test_normalize_label_matches_the_sql_macro(text, macro_sql):
     with duckdb.connect() as con:
-        expected = con.execute(f"select {_macro_sql()} from (select ?::varchar as x)", [text]).fetchone()[0]
+        expected = con.execute(macro_sql, [text]).fetchone()[0]
     assert normalize_label(text) == expected
 
 
