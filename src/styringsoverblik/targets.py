@@ -12,7 +12,7 @@ Every stage that writes to or reads from the PostgreSQL target goes through thes
   (text format, escaped column by column in Arrow: no per-row Python).
 - ``arrow_from_postgres(cur, query, params)``: a query's result as a typed Arrow table.
 - ``arrow_batches_from_postgres(con, query, params)``: the same typed result in bounded batches
-  through a server-side cursor (the Parquet export of large marts).
+  through COPY ... TO STDOUT in CSV parsed by Arrow (the Parquet export of large marts).
 
 Identifiers reach SQL only as ``psycopg.sql.Identifier``; values only through COPY or bound
 parameters.
@@ -21,6 +21,7 @@ parameters.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pyarrow as pa
@@ -213,27 +214,69 @@ def arrow_from_postgres(cur: psycopg.Cursor, query: Any, params: Any = None) -> 
     return pa.Table.from_batches([_arrow_batch(schema, cur.fetchall())], schema=schema)
 
 
-FETCH_BATCH_ROWS = 50_000
+EXPORT_BLOCK_BYTES = 16 << 20
+
+
+class _CopyStream(io.RawIOBase):
+    """The bytes of a COPY ... TO STDOUT as a readable file (pyarrow's CSV reader pulls from it)."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = bytes(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
 
 
 def arrow_batches_from_postgres(
-    con: psycopg.Connection, query: Any, params: Any = None, batch_rows: int = FETCH_BATCH_ROWS
+    con: psycopg.Connection, query: Any, block_bytes: int = EXPORT_BLOCK_BYTES
 ) -> tuple[pa.Schema, Any]:
-    """The result of ``query`` as (schema, iterator of Arrow record batches of at most
-    ``batch_rows`` rows), typed as arrow_from_postgres types it, read through a server-side cursor
-    so that memory stays bounded. Must run inside a transaction of ``con``; iterate before it ends."""
-    cur = con.cursor(name="styringsoverblik_arrow_export")
-    cur.execute(query, params)
+    """The result of ``query`` (no parameters) as (schema, iterator of Arrow record batches of
+    about ``block_bytes`` of CSV each), typed as arrow_from_postgres types it, streamed with
+    ``COPY (query) TO STDOUT (FORMAT csv)`` and parsed by Arrow (memory stays bounded; NULL is
+    an unquoted empty field, the empty string a quoted one). Must run inside a transaction of
+    ``con`` (its output settings are set locally there); iterate before the transaction ends."""
+    import pyarrow.csv as pacsv
+
+    cur = con.cursor()
+    cur.execute("set local datestyle = 'ISO, YMD'")
+    cur.execute("set local timezone = 'UTC'")
+    cur.execute("set local extra_float_digits = 1")
+    subquery = sql.SQL("select * from ({}) as exported").format(sql.SQL(query) if isinstance(query, str) else query)
+    cur.execute(sql.SQL("{} limit 0").format(subquery))
     schema = _arrow_schema(cur)
+    if len(set(schema.names)) != len(schema.names):
+        raise TargetError("the query's result has duplicate column names")
+    copy_query = sql.SQL("copy ({}) to stdout (format csv)").format(subquery)
 
     def batches():
-        try:
-            while True:
-                rows = cur.fetchmany(batch_rows)
-                if not rows:
-                    return
-                yield _arrow_batch(schema, rows)
-        finally:
-            cur.close()
+        with cur.copy(copy_query) as copy:
+            reader = pacsv.open_csv(
+                io.BufferedReader(_CopyStream(copy), buffer_size=1 << 20),
+                read_options=pacsv.ReadOptions(column_names=schema.names, use_threads=False, block_size=block_bytes),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={field.name: field.type for field in schema},
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                    true_values=["t"],
+                    false_values=["f"],
+                ),
+            )
+            for batch in reader:
+                yield batch.cast(schema) if batch.schema != schema else batch
+        cur.close()
 
     return schema, batches()

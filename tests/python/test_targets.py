@@ -178,13 +178,32 @@ def test_copy_keeps_empty_string_and_null_distinct_and_hostile_text_exact(databa
 
 
 def test_batches_from_postgres_equal_the_whole_result(database):
-    table = pa.table({"n": pa.array(range(7), pa.int64()), "text": pa.array(HOSTILE_TEXTS[:7], pa.string())})
+    many = HOSTILE_TEXTS * 300
+    table = pa.table(
+        {
+            "n": pa.array(range(len(many)), pa.int64()),
+            "text": pa.array(many, pa.string()),
+            "small": pa.array([None if i % 7 == 0 else i % 300 for i in range(len(many))], pa.int16()),
+            "score": pa.array([None if i % 5 == 0 else i / 7 for i in range(len(many))], pa.float64()),
+            "flag": pa.array([None if i % 3 == 0 else i % 2 == 0 for i in range(len(many))], pa.bool_()),
+            "at": pa.array([dt.datetime(2026, 1, 2, 3, 4, 5, i, tzinfo=dt.timezone.utc) for i in range(len(many))],
+                           pa.timestamp("us", tz="UTC")),
+            "naive": pa.array([dt.datetime(1999, 12, 31, 23, 59, 59, i) for i in range(len(many))], pa.timestamp("us")),
+            "day": pa.array([dt.date(2026, 12, 1)] * (len(many) - 1) + [None], pa.date32()),
+        }
+    )
     with _connect(database) as con:
         with con.transaction():
             with con.cursor() as cur:
                 targets.copy_arrow(cur, "batched", "t", table)
+                cur.execute("alter table batched.t add column total numeric")
+                cur.execute("update batched.t set total = n / 3.0 where n % 2 = 0")
+                whole = targets.arrow_from_postgres(cur, "select * from batched.t order by n")
         with con.transaction():
-            schema, batches = targets.arrow_batches_from_postgres(con, "select * from batched.t order by n", batch_rows=3)
+            cur = con.execute("set local timezone = 'Europe/Copenhagen'")
+            schema, batches = targets.arrow_batches_from_postgres(con, "select * from batched.t order by n", block_bytes=4096)
             parts = list(batches)
-    assert [part.num_rows for part in parts] == [3, 3, 1]
-    assert pa.Table.from_batches(parts, schema=schema).equals(table)
+    assert len(parts) > 1
+    assert schema == whole.schema
+    assert pa.Table.from_batches(parts, schema=schema).to_pylist() == whole.to_pylist()
+    assert whole.column("text").to_pylist() == many
