@@ -228,14 +228,20 @@ class _CopyStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
+        # COPY's data arrives a row at a time: gather rows until the buffer is full
+        wanted = len(buffer)
+        parts = [self._pending] if self._pending else []
+        have = len(self._pending)
+        while have < wanted:
             chunk = next(self._chunks, None)
             if chunk is None:
-                return 0
-            self._pending = bytes(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        size = min(wanted, len(data))
+        buffer[:size] = data[:size]
+        self._pending = data[size:]
         return size
 
 
