@@ -227,6 +227,15 @@ class _CopyStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def is_empty(self) -> bool:
+        """True when COPY sent no data at all (Arrow's CSV reader refuses an empty input)."""
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return True
+            self._pending = bytes(chunk)
+        return False
+
     def readinto(self, buffer: Any) -> int:
         # COPY's data arrives a row at a time: gather rows until the buffer is full
         wanted = len(buffer)
@@ -268,8 +277,9 @@ def arrow_batches_from_postgres(
 
     def batches():
         with cur.copy(copy_query) as copy:
-            reader = pacsv.open_csv(
-                io.BufferedReader(_CopyStream(copy), buffer_size=1 << 20),
+            stream = _CopyStream(copy)
+            reader = None if stream.is_empty() else pacsv.open_csv(
+                io.BufferedReader(stream, buffer_size=1 << 20),
                 read_options=pacsv.ReadOptions(column_names=schema.names, use_threads=False, block_size=block_bytes),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
@@ -281,7 +291,7 @@ def arrow_batches_from_postgres(
                     false_values=["f"],
                 ),
             )
-            for batch in reader:
+            for batch in reader or ():
                 yield batch.cast(schema) if batch.schema != schema else batch
         cur.close()
 

@@ -207,3 +207,14 @@ def test_batches_from_postgres_equal_the_whole_result(database):
     assert schema == whole.schema
     assert pa.Table.from_batches(parts, schema=schema).to_pylist() == whole.to_pylist()
     assert whole.column("text").to_pylist() == many
+
+
+def test_batches_from_postgres_of_an_empty_table(database):
+    with _connect(database) as con:
+        with con.transaction():
+            with con.cursor() as cur:
+                targets.copy_arrow(cur, "emptied", "t", pa.table({"a": pa.array([], pa.string()), "b": pa.array([], pa.int64())}))
+        with con.transaction():
+            schema, batches = targets.arrow_batches_from_postgres(con, "select * from emptied.t")
+            assert list(batches) == []
+    assert schema == pa.schema([("a", pa.string()), ("b", pa.int64())])
