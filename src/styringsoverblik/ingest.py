@@ -125,7 +125,7 @@ def write_table(cursor: Any, table: str, rows: pa.Table) -> None:
     """One raw table on PostgreSQL, inside the caller's transaction (see write_postgres)."""
     from psycopg import sql
 
-    from styringsoverblik.targets import copy_arrow
+    from styringsoverblik.targets import COPY_BATCH_ROWS, copy_arrow, copy_rows
 
     target = sql.Identifier(RAW_SCHEMA, table)
     cursor.execute(
@@ -140,11 +140,7 @@ def write_table(cursor: Any, table: str, rows: pa.Table) -> None:
         copy_arrow(cursor, RAW_SCHEMA, table, rows)
         return
     cursor.execute(sql.SQL("truncate table {}").format(target))
-    names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
-    with cursor.copy(sql.SQL("copy {} ({}) from stdin").format(target, names)) as copy:
-        for batch in rows.to_batches(max_chunksize=50_000):
-            for row in zip(*(column.to_pylist() for column in batch.columns)):
-                copy.write_row(row)
+    copy_rows(cursor, target, columns, rows.to_batches(max_chunksize=COPY_BATCH_ROWS))
 
 
 def ingest(con: Any, build_id: str, project: Project, pattern: str, sheet: str | None = None) -> Inputs:

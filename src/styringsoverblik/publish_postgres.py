@@ -80,7 +80,7 @@ from psycopg import sql
 from styringsoverblik import security
 from styringsoverblik.display import show_bare
 from styringsoverblik.export_folder import MANIFEST, ExportFolder, fsync
-from styringsoverblik.targets import arrow_from_postgres
+from styringsoverblik.targets import arrow_batches_from_postgres
 
 AUDIT_SCHEMA = "marts_audit"
 PUBLISHED_SCHEMA = "marts"
@@ -316,13 +316,18 @@ def write_parquet_set(con: psycopg.Connection, folder: ExportFolder, build_id: s
     written = {}
     with con.transaction():
         con.execute("set transaction isolation level repeatable read, read only")
-        cur = con.cursor()
         for table in tables:
-            data = arrow_from_postgres(cur, sql.SQL("select * from {}").format(ident(AUDIT_SCHEMA, table)))
+            schema, batches = arrow_batches_from_postgres(con, sql.SQL("select * from {}").format(ident(AUDIT_SCHEMA, table)))
             path = partial / f"{table}.parquet"
-            pq.write_table(data, path)
+            rows = 0
+            with pq.ParquetWriter(path, schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+                if rows == 0:
+                    writer.write_table(schema.empty_table())
             fsync(path)
-            written[table] = {"file": path.name, "rows": data.num_rows, "bytes": path.stat().st_size}
+            written[table] = {"file": path.name, "rows": rows, "bytes": path.stat().st_size}
     return folder.finish_partial(build_id, written, written_at)
 
 

@@ -8,7 +8,11 @@ Every stage that writes to or reads from the PostgreSQL target goes through thes
   its value and the fix (the dbt hook begin_build checks the same rules, macro postgres__begin_build).
 - ``copy_arrow(cur, schema, table, arrow_table)``: (re)create a table typed from the Arrow schema
   and COPY the rows in, inside the caller's transaction.
+- ``copy_rows(cur, target, names, batches)``: COPY Arrow record batches into an existing table
+  (text format, escaped column by column in Arrow: no per-row Python).
 - ``arrow_from_postgres(cur, query, params)``: a query's result as a typed Arrow table.
+- ``arrow_batches_from_postgres(con, query, params)``: the same typed result in bounded batches
+  through COPY ... TO STDOUT in CSV parsed by Arrow (the Parquet export of large marts).
 
 Identifiers reach SQL only as ``psycopg.sql.Identifier``; values only through COPY or bound
 parameters.
@@ -17,6 +21,7 @@ parameters.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pyarrow as pa
@@ -113,12 +118,46 @@ def copy_arrow(cur: psycopg.Cursor, schema: str, table: str, arrow_table: pa.Tab
     cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
     cur.execute(sql.SQL("drop table if exists {}").format(target))
     cur.execute(sql.SQL("create table {} ({})").format(target, sql.SQL(", ").join(columns)))
-    names = sql.SQL(", ").join(sql.Identifier(field.name) for field in arrow_table.schema)
-    with cur.copy(sql.SQL("copy {} ({}) from stdin").format(target, names)) as copy:
-        for batch in arrow_table.to_batches(max_chunksize=50_000):
-            for row in zip(*(column.to_pylist() for column in batch.columns)):
-                copy.write_row(row)
+    copy_rows(cur, target, arrow_table.schema.names, arrow_table.to_batches(max_chunksize=COPY_BATCH_ROWS))
     return arrow_table.num_rows
+
+
+COPY_BATCH_ROWS = 50_000
+
+
+def _copy_text_column(column: pa.Array) -> pa.Array:
+    """One column as the text of COPY's text format: every value cast to its PostgreSQL input
+    text, backslash, tab, line feed and carriage return escaped, NULL as \\N (so NULL and the
+    empty string stay distinct and no value can end the data or split a row)."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_null(column.type):
+        return pa.array(["\\N"] * len(column), pa.string())
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    if not pa.types.is_string(column.type):
+        column = column.cast(pa.string())
+    else:
+        for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+            column = pc.replace_substring(column, raw, escaped)
+    return pc.fill_null(column, "\\N")
+
+
+def copy_rows(cur: psycopg.Cursor, target: sql.Composable, names: list[str], batches: Any) -> None:
+    """COPY Arrow record batches into the existing table ``target`` (columns ``names``, in the
+    batches' order) in COPY's text format, one write per batch, in the caller's transaction."""
+    import pyarrow.compute as pc
+
+    columns = sql.SQL(", ").join(sql.Identifier(name) for name in names)
+    with cur.copy(sql.SQL("copy {} ({}) from stdin").format(target, columns)) as copy:
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            texts = [_copy_text_column(column) for column in batch.columns]
+            lines = pc.binary_join_element_wise(*texts, "\t") if len(texts) > 1 else texts[0]
+            copy.write(("\n".join(lines.to_pylist()) + "\n").encode("utf-8"))
 
 
 # Result column type OIDs -> Arrow types.
@@ -148,19 +187,112 @@ def _arrow_type(cur: psycopg.Cursor, type_oid: int, column: str) -> pa.DataType:
     return _ARROW_BY_TYPE_NAME[name]
 
 
-def arrow_from_postgres(cur: psycopg.Cursor, query: Any, params: Any = None) -> pa.Table:
-    """The result of ``query`` as an Arrow table typed from the result's column types."""
-    cur.execute(query, params)
+def _arrow_schema(cur: psycopg.Cursor) -> pa.Schema:
     if cur.description is None:
         raise TargetError("the query returned no result set")
-    fields = [pa.field(column.name, _arrow_type(cur, column.type_code, column.name)) for column in cur.description]
-    rows = cur.fetchall()
+    return pa.schema(
+        [pa.field(column.name, _arrow_type(cur, column.type_code, column.name)) for column in cur.description]
+    )
+
+
+def _arrow_batch(schema: pa.Schema, rows: list[tuple]) -> pa.RecordBatch:
     arrays = []
-    for index, field in enumerate(fields):
+    for index, field in enumerate(schema):
         values = [row[index] for row in rows]
         if pa.types.is_floating(field.type):
             values = [None if value is None else float(value) for value in values]
         elif pa.types.is_timestamp(field.type) and field.type.tz:
             values = [None if value is None else value.astimezone(dt.timezone.utc) for value in values]
         arrays.append(pa.array(values, type=field.type))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def arrow_from_postgres(cur: psycopg.Cursor, query: Any, params: Any = None) -> pa.Table:
+    """The result of ``query`` as an Arrow table typed from the result's column types."""
+    cur.execute(query, params)
+    schema = _arrow_schema(cur)
+    return pa.Table.from_batches([_arrow_batch(schema, cur.fetchall())], schema=schema)
+
+
+EXPORT_BLOCK_BYTES = 16 << 20
+
+
+class _CopyStream(io.RawIOBase):
+    """The bytes of a COPY ... TO STDOUT as a readable file (pyarrow's CSV reader pulls from it)."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def is_empty(self) -> bool:
+        """True when COPY sent no data at all (Arrow's CSV reader refuses an empty input)."""
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return True
+            self._pending = bytes(chunk)
+        return False
+
+    def readinto(self, buffer: Any) -> int:
+        # COPY's data arrives a row at a time: gather rows until the buffer is full
+        wanted = len(buffer)
+        parts = [self._pending] if self._pending else []
+        have = len(self._pending)
+        while have < wanted:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        size = min(wanted, len(data))
+        buffer[:size] = data[:size]
+        self._pending = data[size:]
+        return size
+
+
+def arrow_batches_from_postgres(
+    con: psycopg.Connection, query: Any, block_bytes: int = EXPORT_BLOCK_BYTES
+) -> tuple[pa.Schema, Any]:
+    """The result of ``query`` (no parameters) as (schema, iterator of Arrow record batches of
+    about ``block_bytes`` of CSV each), typed as arrow_from_postgres types it, streamed with
+    ``COPY (query) TO STDOUT (FORMAT csv)`` and parsed by Arrow (memory stays bounded; NULL is
+    an unquoted empty field, the empty string a quoted one). Must run inside a transaction of
+    ``con`` (its output settings are set locally there); iterate before the transaction ends."""
+    import pyarrow.csv as pacsv
+
+    cur = con.cursor()
+    cur.execute("set local datestyle = 'ISO, YMD'")
+    cur.execute("set local timezone = 'UTC'")
+    cur.execute("set local extra_float_digits = 1")
+    subquery = sql.SQL("select * from ({}) as exported").format(sql.SQL(query) if isinstance(query, str) else query)
+    cur.execute(sql.SQL("{} limit 0").format(subquery))
+    schema = _arrow_schema(cur)
+    if len(set(schema.names)) != len(schema.names):
+        raise TargetError("the query's result has duplicate column names")
+    copy_query = sql.SQL("copy ({}) to stdout (format csv)").format(subquery)
+
+    def batches():
+        with cur.copy(copy_query) as copy:
+            stream = _CopyStream(copy)
+            reader = None if stream.is_empty() else pacsv.open_csv(
+                io.BufferedReader(stream, buffer_size=1 << 20),
+                read_options=pacsv.ReadOptions(column_names=schema.names, use_threads=False, block_size=block_bytes),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={field.name: field.type for field in schema},
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                    true_values=["t"],
+                    false_values=["f"],
+                ),
+            )
+            for batch in reader or ():
+                yield batch.cast(schema) if batch.schema != schema else batch
+        cur.close()
+
+    return schema, batches()

@@ -139,3 +139,82 @@ def test_connect_failure_is_a_target_error(postgres_cluster):
     env = {**postgres_cluster.env(), "PGDATABASE": "no_such_database_here"}
     with pytest.raises(targets.TargetError, match="no_such_database_here"):
         _connect(env)
+
+
+HOSTILE_TEXTS = [
+    "",
+    None,
+    "line\nbreak",
+    "crlf\r\nend\r",
+    "\\.",
+    "a\n\\.\nb",
+    "\\N",
+    '"quoted", with; delimiters\t|',
+    "back\\slash\\",
+    "Ærø Å ø æ",
+    " ",
+]
+
+
+def test_copy_keeps_empty_string_and_null_distinct_and_hostile_text_exact(database):
+    table = pa.table(
+        {
+            "n": pa.array(range(len(HOSTILE_TEXTS)), pa.int64()),
+            "text": pa.array(HOSTILE_TEXTS, pa.string()),
+            "score": pa.array([1 / 3, None, 0.1, 1e-300, -2.5e300, 0.0, 7.0, None, 2**0.5, 1e16, -0.0], pa.float64()),
+            "at": pa.array([dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.timezone.utc)] * 10 + [None],
+                           pa.timestamp("us", tz="UTC")),
+            "day": pa.array([dt.date(2026, 12, 1)] * 5 + [None] * 6, pa.date32()),
+        }
+    )
+    with _connect(database) as con:
+        with con.cursor() as cur:
+            assert targets.copy_arrow(cur, "hostile", "t", table) == len(HOSTILE_TEXTS)
+            back = targets.arrow_from_postgres(cur, "select * from hostile.t order by n")
+            assert cur.execute("select count(*) from hostile.t where text is null").fetchone()[0] == 1
+            assert cur.execute("select count(*) from hostile.t where text = ''").fetchone()[0] == 1
+    assert back.schema == table.schema
+    assert back.to_pylist() == table.to_pylist()
+
+
+def test_batches_from_postgres_equal_the_whole_result(database):
+    many = HOSTILE_TEXTS * 300
+    table = pa.table(
+        {
+            "n": pa.array(range(len(many)), pa.int64()),
+            "text": pa.array(many, pa.string()),
+            "small": pa.array([None if i % 7 == 0 else i % 300 for i in range(len(many))], pa.int16()),
+            "score": pa.array([None if i % 5 == 0 else i / 7 for i in range(len(many))], pa.float64()),
+            "flag": pa.array([None if i % 3 == 0 else i % 2 == 0 for i in range(len(many))], pa.bool_()),
+            "at": pa.array([dt.datetime(2026, 1, 2, 3, 4, 5, i, tzinfo=dt.timezone.utc) for i in range(len(many))],
+                           pa.timestamp("us", tz="UTC")),
+            "naive": pa.array([dt.datetime(1999, 12, 31, 23, 59, 59, i) for i in range(len(many))], pa.timestamp("us")),
+            "day": pa.array([dt.date(2026, 12, 1)] * (len(many) - 1) + [None], pa.date32()),
+        }
+    )
+    with _connect(database) as con:
+        with con.transaction():
+            with con.cursor() as cur:
+                targets.copy_arrow(cur, "batched", "t", table)
+                cur.execute("alter table batched.t add column total numeric")
+                cur.execute("update batched.t set total = n / 3.0 where n % 2 = 0")
+                whole = targets.arrow_from_postgres(cur, "select * from batched.t order by n")
+        with con.transaction():
+            cur = con.execute("set local timezone = 'Europe/Copenhagen'")
+            schema, batches = targets.arrow_batches_from_postgres(con, "select * from batched.t order by n", block_bytes=4096)
+            parts = list(batches)
+    assert len(parts) > 1
+    assert schema == whole.schema
+    assert pa.Table.from_batches(parts, schema=schema).to_pylist() == whole.to_pylist()
+    assert whole.column("text").to_pylist() == many
+
+
+def test_batches_from_postgres_of_an_empty_table(database):
+    with _connect(database) as con:
+        with con.transaction():
+            with con.cursor() as cur:
+                targets.copy_arrow(cur, "emptied", "t", pa.table({"a": pa.array([], pa.string()), "b": pa.array([], pa.int64())}))
+        with con.transaction():
+            schema, batches = targets.arrow_batches_from_postgres(con, "select * from emptied.t")
+            assert list(batches) == []
+    assert schema == pa.schema([("a", pa.string()), ("b", pa.int64())])
