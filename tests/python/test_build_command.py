@@ -313,7 +313,8 @@ def test_postgresql_stages_publish_a_passed_build(pg_env, tmp_path, fake_publish
     rows = [("a.csv", 2, "a.csv:2", "valid", None, None, None)]
     code = stages(pg_env, tmp_path, fake_runner(pg_env, results, rows, seen),
                   f"{{raw_responses_path: '{HAND_FIXTURE}', export_path: '{tmp_path / 'exports'}', export_keep_builds: 3}}")
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
     assert code == 0, out
     build_id = seen["build_id"]
     assert [argv[0] for argv in seen["argv"]] == ["parse", "build"]

@@ -25,7 +25,7 @@ from styringsoverblik.powerbi.model import Column, Table, relationships_for, sty
 
 SCHEMAS = FIXTURES / "powerbi_schemas"
 SCHEMA_URL = "https://developer.microsoft.com/json-schemas/"
-TMDL_TYPES = {"integer": "int64", "bigint": "int64", "double": "double", "varchar": "string", "boolean": "boolean", "timestamp": "dateTime"}
+TMDL_TYPES = {"integer": "int64", "bigint": "int64", "double": "double", "double precision": "double", "varchar": "string", "boolean": "boolean", "timestamp": "dateTime"}
 BUILD_LOG = ("dim_builds", "fct_build_input_files")
 
 
