@@ -270,12 +270,12 @@ def fake_runner(pg_env: dict, build_results: list[dict], classified_rows: list[t
 
 @pytest.fixture
 def fake_publish(monkeypatch):
-    """publish_postgres as its interface says (issue 19, helper h19pgpub): records its arguments."""
-    calls: dict = {}
-    module = types.ModuleType("styringsoverblik.publish_postgres")
+    """publish_postgres's publish and settle replaced by stand-ins that record their arguments
+    (the real ones are tested in test_publish_postgres): the module's own functions are replaced,
+    so the stand-ins are used whichever tests imported the module before."""
+    from styringsoverblik import publish_postgres
 
-    class PublishFailed(Exception):
-        pass
+    calls: dict = {}
 
     def publish(con, *, build_id, tables, log_tables, keep, export_root):
         calls["publish"] = {"build_id": build_id, "tables": tables, "log_tables": log_tables, "keep": keep,
@@ -284,14 +284,12 @@ def fake_publish(monkeypatch):
         con.commit()
         return "schema marts", []
 
-    module.PublishFailed = PublishFailed
-    module.publish = publish
     def settle(con, export_root):
         calls["settle"] = export_root
         return []
 
-    module.settle = settle
-    monkeypatch.setitem(sys.modules, "styringsoverblik.publish_postgres", module)
+    monkeypatch.setattr(publish_postgres, "publish", publish)
+    monkeypatch.setattr(publish_postgres, "settle", settle)
     return calls
 
 
