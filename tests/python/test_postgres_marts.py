@@ -7,6 +7,7 @@ what it builds from and never publishes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 
@@ -21,6 +22,7 @@ from conftest import (
     PostgresBuild,
     _libpq_kwargs,
     SAMPLE,
+    WITH_UNIT_TESTS,
     load_raw_from_duckdb,
     mart_names,
     postgres_build,
@@ -42,12 +44,12 @@ POSTGRES_TYPES = {
 
 @pytest.fixture(scope="module")
 def pg_sample(postgres_cluster, tmp_path_factory) -> PostgresBuild:
-    """The sample published by `styringsoverblik build --target postgres` (schema marts), then a
-    plain `dbt build --target postgres` on the same database (its output: `plain_output`);
-    shared by this module."""
+    """The sample published by `styringsoverblik build --target postgres` (schema marts; with the
+    unit tests: their one run on PostgreSQL), then a plain `dbt build --target postgres` on the
+    same database (its output: `plain_output`); shared by this module."""
     workdir = tmp_path_factory.mktemp("pg_sample")
     env = postgres_cluster.create_database("sample")
-    run = postgres_build(SAMPLE, env, workdir / "command")
+    run = postgres_build(SAMPLE, env, workdir / "command", extra_env=WITH_UNIT_TESTS)
     assert run.returncode == 0, run.output[-5000:]
     plain = postgres_dbt("build", env, workdir / "plain")
     assert plain.returncode == 0, (plain.stdout + plain.stderr)[-5000:]
@@ -282,3 +284,16 @@ def test_the_published_build_log_names_the_build(pg_sample):
     assert published["started_at"] == run["started_at"]
     assert isinstance(published["started_at"], dt.datetime)
     assert published["command"] == "build"
+
+
+def test_every_unit_test_passes_on_postgresql(pg_sample):
+    """The command's build of the sample ran every unit test of the project on PostgreSQL (the
+    suite's other builds leave them out: conftest.WITH_UNIT_TESTS), and each passed."""
+    import json
+
+    target = pg_sample.workdir / "target"
+    declared = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["unit_tests"]
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ran = {result["unique_id"]: result["status"] for result in results if result["unique_id"].startswith("unit_test.")}
+    assert len(declared) >= 39
+    assert ran == {unique_id: "pass" for unique_id in declared}

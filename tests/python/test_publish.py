@@ -189,12 +189,19 @@ def test_a_reader_or_a_running_build_holds_the_warehouse(published_a, expected):
         holder.stdin.close()
         holder.wait()
     try:
-        # once it holds the file (it has loaded the input), a second build fails fast
+        # once it holds the file (it has loaded the input), it is paused there (SIGSTOP keeps its
+        # lock on the file), so a second build meets a running build whatever the machine's speed;
+        # that second build fails fast
         deadline = time.monotonic() + 120
         while not any("raw response rows from" in line for line in list(printed)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        started = time.monotonic()
-        second = build(SAMPLE, workdir)
+        assert waiting.poll() is None, "".join(printed)[-3000:]
+        waiting.send_signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            second = build(SAMPLE, workdir)
+        finally:
+            waiting.send_signal(signal.SIGCONT)
         assert second.returncode != 0
         assert time.monotonic() - started < 30
         assert "is in use by" in second.output and "Nothing was changed" in second.output
