@@ -390,3 +390,30 @@ def postgres_hand_build(postgres_cluster, tmp_path_factory) -> PostgresBuild:
     run = postgres_build(HAND_FIXTURE, env, tmp_path_factory.mktemp("pg_hand_build"))
     assert run.returncode == 0, run.output[-4000:]
     return run
+
+
+# --------------------------------------------------------------------------------------------
+# Order: xdist hands whole modules (--dist loadfile) to the two workers in collection order. The
+# modules that run several builds (minutes each) are started first, so that the many quick
+# modules fill the end of both workers' queues and the two finish together instead of one
+# worker running a long module alone at the end.
+LONG_MODULES = (
+    "test_postgres_build.py",
+    "test_publish.py",
+    "test_postgres_marts.py",
+    "test_export_folder_builds.py",
+    "test_publish_guards.py",
+    "test_failures.py",
+    "test_hostile_builds.py",
+    "test_settings_build.py",
+    "test_survey_rounds_and_wide.py",
+    "test_report_summary.py",
+    "test_benchmarks_and_exports.py",
+    "test_build_command.py",
+    "test_check.py",
+)
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    rank = {name: position for position, name in enumerate(LONG_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_MODULES)))
