@@ -6,7 +6,11 @@ dbt builds and tests the marts in the schema ``marts_audit``. :func:`publish` th
    at) and creates the build log tables (``dim_builds``, ``fct_build_input_files``) in
    ``marts_audit`` from the given SQL; grants and row-level security (module ``security``) are
    put on every audited table. One committed transaction, before anything else: what a reader of
-   the new build reads is all committed before the swap.
+   the new build reads is all committed before the swap. It first locks every audited relation
+   (ACCESS EXCLUSIVE, a short ``lock_timeout``, retried like the swap): the grants change each
+   table's catalog row before ``alter table`` asks for the table's lock, and an autovacuum
+   ANALYZE of a freshly built table that held it in between would wait for this transaction to
+   write its statistics into that row: a deadlock (seen on the 98 x 100 benchmark).
 2. writes the Parquet export of the audited set (when an export folder is given): into
    ``<export>/builds/.<build_id>.partial``, synced, renamed to ``builds/<build_id>`` with its
    manifest (module ``export_folder``), read in one REPEATABLE READ transaction.
@@ -194,24 +198,16 @@ def _publish(con, build_id, tables, log_tables, keep, export_root, swap_timeout,
         step("prepare")
         if export_root is not None:
             folder = ExportFolder.claim(export_root)
-        with con.transaction():
-            check_audited(con, build_id, tables, log_tables)
-            con.execute(
-                "update ops.build_runs set status = 'publishing', reason = %s, finished_at = %s, published_at = %s,"
-                " export_folder = %s where build_id = %s",
-                [
-                    "every mart built and every data test on the marts passed", now, now,
-                    str(folder.build_folder(build_id)) if folder else None, build_id,
-                ],
-            )
-            for name, query in log_tables.items():
-                target = ident(AUDIT_SCHEMA, name)
-                con.execute(sql.SQL("drop table if exists {}").format(target))
-                con.execute(sql.SQL("create table {} as ").format(target) + sql.SQL(query), {"build_id": build_id})
-            security.apply(con, AUDIT_SCHEMA, roles)
-            # the transaction's id as the 32-bit xid pg_stat_activity.backend_xmin is compared with
-            ready_xid = con.execute("select (pg_current_xact_id()::text::bigint % 4294967296)::text").fetchone()[0]
-            audited = relation_ids(con, AUDIT_SCHEMA)
+        export_folder = str(folder.build_folder(build_id)) if folder else None
+        ready_xid, audited = in_locking_transaction(
+            con, time.monotonic() + swap_timeout,
+            lambda: prepare(con, build_id, tables, log_tables, export_folder, now, roles),
+            lambda attempts: (
+                f"The audited marts could not be locked within the time allowed ({attempts} attempts) to put the "
+                f"build log, grants and row-level security on them ({describe_readers(con, AUDIT_SCHEMA) or 'no session holds them now'}). "
+                "Nothing was published, the previous build stays."
+            ),
+        )
         ready_at = con.execute("select clock_timestamp()").fetchone()[0]
         if folder is not None:
             step("export")
@@ -250,6 +246,53 @@ def _publish(con, build_id, tables, log_tables, keep, export_root, swap_timeout,
             warnings.append(f"{what} ({type(error).__name__}: {detail}); the next build repairs it")
     where = str(export["final"]) if "final" in export else f"schema {PUBLISHED_SCHEMA}"
     return where, warnings
+
+
+def prepare(con, build_id, tables, log_tables, export_folder, now, roles) -> tuple[str, dict]:
+    """Step 1, inside the caller's transaction: every audited relation locked first, then the
+    attempt recorded, the build log tables created, grants and row-level security applied.
+    Returns (the transaction's id, the audited relations' ids)."""
+    audited_names = relations(con, AUDIT_SCHEMA)
+    if audited_names:
+        con.execute(
+            sql.SQL("lock table {} in access exclusive mode").format(
+                sql.SQL(", ").join(ident(AUDIT_SCHEMA, name) for name in audited_names)
+            )
+        )
+    check_audited(con, build_id, tables, log_tables)
+    con.execute(
+        "update ops.build_runs set status = 'publishing', reason = %s, finished_at = %s, published_at = %s,"
+        " export_folder = %s where build_id = %s",
+        ["every mart built and every data test on the marts passed", now, now, export_folder, build_id],
+    )
+    for name, query in log_tables.items():
+        target = ident(AUDIT_SCHEMA, name)
+        con.execute(sql.SQL("drop table if exists {}").format(target))
+        con.execute(sql.SQL("create table {} as ").format(target) + sql.SQL(query), {"build_id": build_id})
+    security.apply(con, AUDIT_SCHEMA, roles)
+    # the transaction's id as the 32-bit xid pg_stat_activity.backend_xmin is compared with
+    ready_xid = con.execute("select (pg_current_xact_id()::text::bigint % 4294967296)::text").fetchone()[0]
+    return ready_xid, relation_ids(con, AUDIT_SCHEMA)
+
+
+def in_locking_transaction(con: psycopg.Connection, deadline: float, body, gave_up):
+    """body() in one transaction with a short lock_timeout; on a lock timeout, or the deadlock
+    detector choosing this transaction (on a loaded server the timeout's timer can come late),
+    roll back, wait a random moment and try again with a longer timeout, until `deadline`; then
+    raise PublishFailed(gave_up(attempts)). Returns what body() returned."""
+    timeout, cap = lock_timeouts(con)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with con.transaction():
+                con.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{timeout}ms")))
+                return body()
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
+            if time.monotonic() > deadline:
+                raise PublishFailed(gave_up(attempt)) from None
+            time.sleep(random.uniform(0, timeout / 1000))
+            timeout = min(cap, timeout * 2)
 
 
 def error_message(error: BaseException) -> str:
@@ -383,59 +426,53 @@ def lock_timeouts(con: psycopg.Connection) -> tuple[int, int]:
 
 
 def swap(con: psycopg.Connection, build_id: str, now: datetime, deadline: float, roles, step, audited: dict) -> None:
-    """The one transaction: lock the published set, rename, move the USAGE grant, log."""
-    timeout, cap = lock_timeouts(con)
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            with con.transaction():
-                con.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{timeout}ms")))
-                old = relations(con, PUBLISHED_SCHEMA) if schema_exists(con, PUBLISHED_SCHEMA) else []
-                locked = [ident(PUBLISHED_SCHEMA, name) for name in old]
-                locked += [ident(AUDIT_SCHEMA, name) for name in relations(con, AUDIT_SCHEMA)]
-                con.execute(sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(locked)))
-                if relation_ids(con, AUDIT_SCHEMA) != audited:
-                    raise PublishFailed(
-                        f"The audited schema {AUDIT_SCHEMA} changed while it was being published (another dbt run?): "
-                        "what was exported and checked is not what would be published, so nothing was published. "
-                        "Run one build at a time (`styringsoverblik build --target postgres`)."
-                    )
-                step("locked")
-                if schema_exists(con, PUBLISHED_SCHEMA):
-                    held = published_build(con)
-                    sequence = max([n for n, _ in previous_schemas(con)], default=0) + 1
-                    previous = previous_name(sequence, held)
-                    con.execute(sql.SQL("alter schema {} rename to {}").format(ident(PUBLISHED_SCHEMA), ident(previous)))
-                    security.revoke_usage(con, previous, roles)
-                con.execute(sql.SQL("alter schema {} rename to {}").format(ident(AUDIT_SCHEMA), ident(PUBLISHED_SCHEMA)))
-                security.grant_usage(con, PUBLISHED_SCHEMA, roles)
-                updated = con.execute(
-                    "update ops.build_runs set status = 'published', published_at = %s, finished_at = %s"
-                    " where build_id = %s and status = 'publishing'",
-                    [now, now, build_id],
-                ).rowcount
-                if updated != 1:
-                    raise PublishFailed(
-                        f"The build {build_id} is no longer recorded as publishing in ops.build_runs (another "
-                        "process changed it); nothing was published."
-                    )
-                step("commit")
-            return
-        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
-            # a lock timeout, or (on a loaded server, where the timeout's timer can come late) the
-            # deadlock detector choosing the swap: either way the swap gives way and tries again
-            if time.monotonic() > deadline:
-                who = describe_readers(con) or "no session holds them now"
-                raise PublishFailed(
-                    f"The swap could not lock the published marts within the time allowed ({attempt} attempts): "
-                    f"readers kept them open ({who}). Nothing was published, the previous build stays."
-                ) from None
-            time.sleep(random.uniform(0, timeout / 1000))
-            timeout = min(cap, timeout * 2)
+    """The one transaction: lock the published set, rename, move the USAGE grant, log. The swap
+    gives way to readers (see in_locking_transaction) until `deadline`."""
+
+    def renames() -> None:
+        old = relations(con, PUBLISHED_SCHEMA) if schema_exists(con, PUBLISHED_SCHEMA) else []
+        locked = [ident(PUBLISHED_SCHEMA, name) for name in old]
+        locked += [ident(AUDIT_SCHEMA, name) for name in relations(con, AUDIT_SCHEMA)]
+        con.execute(sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(locked)))
+        if relation_ids(con, AUDIT_SCHEMA) != audited:
+            raise PublishFailed(
+                f"The audited schema {AUDIT_SCHEMA} changed while it was being published (another dbt run?): "
+                "what was exported and checked is not what would be published, so nothing was published. "
+                "Run one build at a time (`styringsoverblik build --target postgres`)."
+            )
+        step("locked")
+        if schema_exists(con, PUBLISHED_SCHEMA):
+            held = published_build(con)
+            sequence = max([n for n, _ in previous_schemas(con)], default=0) + 1
+            previous = previous_name(sequence, held)
+            con.execute(sql.SQL("alter schema {} rename to {}").format(ident(PUBLISHED_SCHEMA), ident(previous)))
+            security.revoke_usage(con, previous, roles)
+        con.execute(sql.SQL("alter schema {} rename to {}").format(ident(AUDIT_SCHEMA), ident(PUBLISHED_SCHEMA)))
+        security.grant_usage(con, PUBLISHED_SCHEMA, roles)
+        updated = con.execute(
+            "update ops.build_runs set status = 'published', published_at = %s, finished_at = %s"
+            " where build_id = %s and status = 'publishing'",
+            [now, now, build_id],
+        ).rowcount
+        if updated != 1:
+            raise PublishFailed(
+                f"The build {build_id} is no longer recorded as publishing in ops.build_runs (another "
+                "process changed it); nothing was published."
+            )
+        step("commit")
+
+    in_locking_transaction(
+        con, deadline, renames,
+        lambda attempts: (
+            f"The swap could not lock the published marts within the time allowed ({attempts} attempts): "
+            f"readers kept them open ({describe_readers(con) or 'no session holds them now'}). "
+            "Nothing was published, the previous build stays."
+        ),
+    )
 
 
-def describe_readers(con: psycopg.Connection) -> str:
+def describe_readers(con: psycopg.Connection, schema: str = PUBLISHED_SCHEMA) -> str:
+    """The other sessions holding a lock on a relation of `schema`, for a message."""
     rows = con.execute(
         """
         select distinct a.pid, a.usename, a.application_name, a.state
@@ -445,7 +482,7 @@ def describe_readers(con: psycopg.Connection) -> str:
         join pg_stat_activity a on a.pid = l.pid
         where n.nspname = %s and l.granted and l.pid <> pg_backend_pid()
         """,
-        [PUBLISHED_SCHEMA],
+        [schema],
     ).fetchall()
     return describe_sessions(rows) if rows else ""
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -526,3 +527,47 @@ def test_no_transaction_open_on_the_connection(pg):
         publish(con, str(uuid.uuid4()), roles)
     con.rollback()
     con.autocommit = True
+
+
+def test_the_audited_marts_are_locked_before_their_catalog_rows_change(pg):
+    """An autovacuum ANALYZE of a freshly built mart holds the table (SHARE UPDATE EXCLUSIVE) and,
+    when done, writes the statistics into the table's pg_class row. Had the publish granted on the
+    table (which changes that row) before asking for the table's lock, each would wait for the
+    other: a deadlock, which failed a publish of the 98 x 100 benchmark. Here a session plays that
+    ANALYZE: it holds the lock and, once the publish waits for it, changes the table's catalog row
+    (a grant); that must not wait for the publish, and the publish then goes through."""
+    env, con, roles = pg
+    new_build(con, roles)
+    second = new_build_id()
+    make_audited(con, second, number=2)
+    analyze = connect(env)
+    analyze.execute("lock table marts_audit.fct_scores in share update exclusive mode")
+    publisher = connect(env, autocommit=True)
+    publisher.execute("set statement_timeout = '60s'")
+    outcome = {}
+
+    def run_publish():
+        try:
+            outcome["where"] = publish(publisher, second, roles)
+        except Exception as error:  # reported by the assertions below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run_publish, daemon=True)
+    thread.start()
+    waiting = (
+        "select count(*) from pg_locks l join pg_class c on c.oid = l.relation"
+        " join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'marts_audit' and c.relname = 'fct_scores' and not l.granted and l.pid = %s"
+    )
+    while thread.is_alive() and not con.execute(waiting, [publisher.info.backend_pid]).fetchone()[0]:
+        time.sleep(0.005)
+    assert thread.is_alive(), outcome  # the publish waited for the table
+    analyze.execute("set local lock_timeout = '5s'")
+    analyze.execute(psycopg.sql.SQL("grant select on marts_audit.fct_scores to {}").format(psycopg.sql.Identifier(roles.reader)))
+    analyze.commit()
+    thread.join(timeout=60)
+    analyze.close()
+    publisher.close()
+    assert "error" not in outcome, outcome
+    assert one_build(builds_in(con, "marts")) == second
+    assert status(con, second) == "published"
