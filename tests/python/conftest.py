@@ -393,7 +393,8 @@ def postgres_hand_build(postgres_cluster, tmp_path_factory) -> PostgresBuild:
 
 
 # --------------------------------------------------------------------------------------------
-# Order: xdist hands whole modules (--dist loadfile) to the two workers in collection order. The
+# Order: xdist hands whole modules (--dist loadfile) to the two workers in collection order
+# (--no-loadscope-reorder: otherwise it sends the modules with the most tests first). The
 # modules that run several builds (minutes each) are started first, so that the many quick
 # modules fill the end of both workers' queues and the two finish together instead of one
 # worker running a long module alone at the end.
