@@ -18,7 +18,8 @@ One build at a time: an advisory lock on a connection held for the whole build (
 message, or wait ``STYRINGSOVERBLIK_LOCK_WAIT_SECONDS``); attempts left ``running`` by a killed
 build are marked ``interrupted``; the attempt is recorded in ``ops.build_runs``; ingest writes the
 raw tables; ``dbt build`` runs with ``STYRINGSOVERBLIK_BUILD_ID`` set to the attempt (the
-``postgres__`` hooks read it); the attempt is judged from the runner's results
+``postgres__`` hooks read it) and the transform stage's planner settings in ``PGOPTIONS``
+(``targets.TRANSFORM_SETTINGS``); the attempt is judged from the runner's results
 (:mod:`styringsoverblik.judge`), its rows counted, and a passed build published
 (``publish_postgres``: the schema swap with the log row in one transaction). A failure at any
 stage is recorded ``failed`` with one message.
@@ -153,6 +154,24 @@ def acquire_build_lock(con: Any, wait_seconds: float) -> None:
 
 
 @contextlib.contextmanager
+def transform_settings_in_environment() -> Iterator[None]:
+    """PGOPTIONS with the transform stage's planner settings (targets.TRANSFORM_SETTINGS) for the
+    dbt invocation, whose sessions libpq opens with them; restored after, so ingest and publish
+    keep the server's defaults."""
+    from styringsoverblik.targets import transform_options
+
+    previous = os.environ.get("PGOPTIONS")
+    os.environ["PGOPTIONS"] = transform_options(previous)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PGOPTIONS", None)
+        else:
+            os.environ["PGOPTIONS"] = previous
+
+
+@contextlib.contextmanager
 def build_id_in_environment(build_id: str) -> Iterator[None]:
     """STYRINGSOVERBLIK_BUILD_ID for the dbt invocation (the postgres__ hooks read it), restored after."""
     previous = os.environ.get(BUILD_ID_ENV)
@@ -247,7 +266,7 @@ def locked_build(args, project: Project, variables: dict, log: Any, work: Any, d
         with recorded_failure(log, build_id, "input not loaded", subject=pattern):
             inputs = ingest.ingest(work, build_id, project, pattern, variables.get("xlsx_sheet") or None)
         say(inputs.summary(build_id))
-        with build_id_in_environment(build_id):
+        with build_id_in_environment(build_id), transform_settings_in_environment():
             result = dbtRunner(manifest=manifest).invoke(dbt_arguments("build", args, project))
         context.results = runner_results(result)
         if result.exception is not None and not context.results:

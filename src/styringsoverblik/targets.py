@@ -4,6 +4,8 @@ Every stage that writes to or reads from the PostgreSQL target goes through thes
 
 - ``connect_postgres(**overrides)``: a psycopg 3 connection; libpq reads the standard environment
   (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGOPTIONS, ...), keyword overrides win.
+- ``transform_options(current)``: PGOPTIONS for ``dbt build`` (``TRANSFORM_SETTINGS``: planner
+  settings of the transform stage's sessions).
 - ``check_postgres_server(con)``: the settings the project needs, with a message naming the setting,
   its value and the fix (the dbt hook begin_build checks the same rules, macro postgres__begin_build).
 - ``copy_arrow(cur, schema, table, arrow_table)``: (re)create a table typed from the Arrow schema
@@ -31,6 +33,25 @@ from psycopg import sql
 
 class TargetError(Exception):
     """The target cannot be used as it is; the message names the cause and the fix."""
+
+
+# Planner settings for the sessions of the transform stage (`dbt build`, which opens one
+# connection per model and test: libpq passes these to each through PGOPTIONS). The
+# classification views (stg_survey__responses -> int_responses_matched -> int_responses_classified)
+# resolve each DISTINCT text once and join the raw rows back to those few texts; PostgreSQL cannot
+# estimate how few they are (no statistics describe a DISTINCT over a view's expressions: it
+# expects as many texts as rows), so it sorts the million raw rows to merge-join them with a few
+# hundred texts and rubric cells, several times per pass. Without merge joins it hashes the
+# small side instead: on 98 x 100 rounds (1.26 million raw rows) the three nodes that read these
+# views took 71 s instead of 123 s. Every join of the project is an equality join, which can be hashed.
+TRANSFORM_SETTINGS = {"enable_mergejoin": "off"}
+
+
+def transform_options(current: str | None) -> str:
+    """PGOPTIONS for the transform stage: TRANSFORM_SETTINGS, then the caller's own PGOPTIONS
+    (a later -c wins in PostgreSQL, so the caller's explicit choice stays in force)."""
+    ours = " ".join(f"-c {name}={value}" for name, value in TRANSFORM_SETTINGS.items())
+    return f"{ours} {current}" if current and current.strip() else ours
 
 
 def connect_postgres(**overrides: Any) -> psycopg.Connection:

@@ -333,8 +333,14 @@ rows_resolved as (
     left join municipalities on rows_in_rounds.municipality_code = municipalities.municipality_code
     left join resolved_texts
         on
-            rows_in_rounds.rubric_version is not distinct from resolved_texts.rubric_version
-            and rows_in_rounds.question_no is not distinct from resolved_texts.question_no
+            -- NULL matches NULL (a row of an undeclared year or an unreadable question number
+            -- keeps its texts), written as equalities: PostgreSQL hashes or merges on every key
+            -- then, while `is not distinct from` is only a filter applied to every pair of rows
+            -- whose texts match (millions of pairs on a national load)
+            coalesce(rows_in_rounds.rubric_version, 0) = coalesce(resolved_texts.rubric_version, 0)
+            and (rows_in_rounds.rubric_version is null) = (resolved_texts.rubric_version is null)
+            and coalesce(rows_in_rounds.question_no, 0) = coalesce(resolved_texts.question_no, 0)
+            and (rows_in_rounds.question_no is null) = (resolved_texts.question_no is null)
             and rows_in_rounds.raw_item = resolved_texts.raw_item
             and rows_in_rounds.raw_answer = resolved_texts.raw_answer
 
