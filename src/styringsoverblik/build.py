@@ -154,35 +154,32 @@ def acquire_build_lock(con: Any, wait_seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def transform_settings_in_environment() -> Iterator[None]:
+def environment_variable(name: str, value: str) -> Iterator[None]:
+    """`name` set to `value` in this process's environment (the dbt invocation runs in it),
+    restored after (unset again if it was unset)."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+def transform_settings_in_environment() -> contextlib.AbstractContextManager[None]:
     """PGOPTIONS with the transform stage's planner settings (targets.TRANSFORM_SETTINGS) for the
     dbt invocation, whose sessions libpq opens with them; restored after, so ingest and publish
     keep the server's defaults."""
     from styringsoverblik.targets import transform_options
 
-    previous = os.environ.get("PGOPTIONS")
-    os.environ["PGOPTIONS"] = transform_options(previous)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("PGOPTIONS", None)
-        else:
-            os.environ["PGOPTIONS"] = previous
+    return environment_variable("PGOPTIONS", transform_options(os.environ.get("PGOPTIONS")))
 
 
-@contextlib.contextmanager
-def build_id_in_environment(build_id: str) -> Iterator[None]:
+def build_id_in_environment(build_id: str) -> contextlib.AbstractContextManager[None]:
     """STYRINGSOVERBLIK_BUILD_ID for the dbt invocation (the postgres__ hooks read it), restored after."""
-    previous = os.environ.get(BUILD_ID_ENV)
-    os.environ[BUILD_ID_ENV] = build_id
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(BUILD_ID_ENV, None)
-        else:
-            os.environ[BUILD_ID_ENV] = previous
+    return environment_variable(BUILD_ID_ENV, build_id)
 
 
 def marts_and_tests(manifest: Any) -> tuple[list[str], list[str], list[str]]:
