@@ -127,7 +127,9 @@ def lock_holder(con: Any) -> str:
     row = con.execute(
         "select activity.pid, activity.application_name from pg_locks as locks"
         " left join pg_stat_activity as activity on locks.pid = activity.pid"
-        " where locks.locktype = 'advisory' and locks.classid = 0 and locks.objid = %s and locks.granted",
+        " where locks.locktype = 'advisory' and locks.classid = 0 and locks.objid = %s and locks.granted"
+        # advisory locks belong to one database: a build of another warehouse on the server is not the holder
+        " and locks.database = (select oid from pg_database where datname = current_database())",
         [LOCK_KEY],
     ).fetchone()
     if row is None:

@@ -481,6 +481,8 @@ def describe_readers(con: psycopg.Connection, schema: str = PUBLISHED_SCHEMA) ->
         join pg_namespace n on n.oid = c.relnamespace
         join pg_stat_activity a on a.pid = l.pid
         where n.nspname = %s and l.granted and l.pid <> pg_backend_pid()
+          -- a relation's oid names it in one database only
+          and l.database = (select oid from pg_database where datname = current_database())
         """,
         [schema],
     ).fetchall()

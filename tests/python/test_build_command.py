@@ -7,6 +7,8 @@ whole route)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import subprocess
 import sys
 import threading
@@ -150,7 +152,7 @@ HOLD_LOCK = """
 import sys
 from styringsoverblik import build
 from styringsoverblik.targets import connect_postgres
-with connect_postgres(autocommit=True, application_name="holder") as con:
+with connect_postgres(autocommit=True, application_name=sys.argv[1]) as con:
     build.acquire_build_lock(con, 0)
     print(con.info.backend_pid, flush=True)
     sys.stdin.read()
@@ -165,18 +167,25 @@ def pg_env(postgres_cluster, monkeypatch):
     return env
 
 
+@contextlib.contextmanager
+def holding_the_lock(env: dict, name: str):
+    """Another process, named `name` on the server, holding the build lock of env's database
+    until its stdin closes."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, name], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, **env})
+    try:
+        pid = int(holder.stdout.readline())
+        yield holder, pid
+    finally:
+        if holder.poll() is None:
+            holder.stdin.close()
+            holder.wait(timeout=60)
+
+
 @pytest.fixture
 def lock_holder(pg_env):
-    """Another process holding the build lock until its stdin closes."""
-    import os
-
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, env={**os.environ, **pg_env})
-    pid = int(holder.stdout.readline())
-    yield holder, pid
-    if holder.poll() is None:
-        holder.stdin.close()
-        holder.wait(timeout=60)
+    with holding_the_lock(pg_env, "holder") as held:
+        yield held
 
 
 def test_one_build_at_a_time_on_postgresql(pg_env, lock_holder):
@@ -197,6 +206,29 @@ def test_one_build_at_a_time_on_postgresql(pg_env, lock_holder):
         holder.wait(timeout=60)
         thread.join(timeout=600)
         assert waited == [None]
+
+
+def test_a_build_of_another_warehouse_on_the_server_is_neither_a_wait_nor_the_named_holder(
+        postgres_cluster, pg_env, lock_holder):
+    from styringsoverblik.targets import connect_postgres
+
+    other = postgres_cluster.create_database("otherwarehouse")
+    _, pid = lock_holder
+    with holding_the_lock(other, "other warehouse") as (_, other_pid):
+        # this database's holder is named, never the other warehouse's build
+        with connect_postgres(autocommit=True, **pg_kwargs(pg_env)) as con:
+            with pytest.raises(build.WarehouseBusy) as busy:
+                build.acquire_build_lock(con, 0)
+        message = str(busy.value)
+        assert f"another build (holder), PID {pid} on the server" in message
+        assert "other warehouse" not in message and f"PID {other_pid} " not in message
+    # a third warehouse builds beside the other: advisory locks belong to one database, and
+    # the other's build is no holder of the third's lock
+    third = postgres_cluster.create_database("thirdwarehouse")
+    with holding_the_lock(other, "other warehouse"):
+        with connect_postgres(autocommit=True, **pg_kwargs(third)) as con:
+            assert build.lock_holder(con) == "another build"
+            assert build.acquire_build_lock(con, 0) is None
 
 
 def _acquire(con, wait):
