@@ -131,7 +131,7 @@ select
 from ops.build_input_files as files
 inner join ops.build_runs as runs on files.build_id = runs.build_id
 where runs.status = 'published' or runs.build_id = {current}
-order by runs.published_at, files.file_path
+order by runs.published_at, files.file_path collate "C"
 """
 
 
@@ -326,7 +326,7 @@ def record_counts(con: Any, build_id: str, results: list[dict]) -> str:
     )
     listed = log.all(
         "select response_row_id || ' [' || reject_reason || '] ' || reject_message from build_rejects"
-        " order by not is_blocking, source_file, source_line_number, response_row_id"
+        " order by not is_blocking, source_file collate \"C\", source_line_number, response_row_id collate \"C\""
         f" limit {REJECTS_LISTED}"
     )
     log.execute("drop table build_rejects")

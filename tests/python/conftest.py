@@ -252,15 +252,22 @@ class PostgresCluster:
         """The superuser's libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD)."""
         return {**self.base_env, "PGDATABASE": database}
 
-    def create_database(self, prefix: str = "t") -> dict[str, str]:
-        """A new, empty database of the caller's own; returns its libpq environment."""
+    def create_database(self, prefix: str = "t", icu_locale: str | None = None) -> dict[str, str]:
+        """A new, empty database of the caller's own (with icu_locale, e.g. 'da-DK': that ICU
+        collation as its default, as on a Danish server); returns its libpq environment."""
         import uuid
 
         import psycopg
+        from psycopg import sql
 
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        statement = sql.SQL("create database {}").format(sql.Identifier(name))
+        if icu_locale:
+            statement += sql.SQL(" template template0 locale_provider icu icu_locale {} locale 'C.UTF-8'").format(
+                sql.Literal(icu_locale)
+            )
         with psycopg.connect(**_libpq_kwargs(self.env()), autocommit=True) as con:
-            con.execute(f'create database "{name}"')
+            con.execute(statement)
         return self.env(name)
 
 

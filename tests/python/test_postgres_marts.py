@@ -297,3 +297,34 @@ def test_every_unit_test_passes_on_postgresql(pg_sample):
     ran = {result["unique_id"]: result["status"] for result in results if result["unique_id"].startswith("unit_test.")}
     assert len(declared) >= 39
     assert ran == {unique_id: "pass" for unique_id in declared}
+
+
+def test_file_order_is_code_point_order_on_a_database_with_a_danish_collation(postgres_cluster, tmp_path):
+    """A Danish server's databases may sort text the Danish way ('aa' is 'å', after 'z'). The
+    first row of a repeated cell is still the first in the order the files are read in (by name,
+    code point order, as on DuckDB): the other repeats it, and the summary lists them in that order."""
+    env = postgres_cluster.create_database("danish", icu_locale="da-DK")
+    folder = tmp_path / "svar"
+    folder.mkdir()
+    header = "municipality_code,survey_year,question_no,item,answer\n"
+    (folder / "aa.csv").write_text(header + "101,2023,1,,Ja\n101,2023,2,,Ja\n", encoding="utf-8")
+    (folder / "z.csv").write_text(header + "101,2023,1,,Ja\n101,2023,2,,Nej\n", encoding="utf-8")
+    first, second = folder / "aa.csv", folder / "z.csv"
+
+    run = postgres_build(folder / "*.csv", env, tmp_path / "build", strict=False)
+
+    assert run.returncode == 0, run.output[-5000:]
+    danish_order = run.query("select string_agg(name, ',' order by name) as names from (values ('aa'), ('z')) as n (name)")
+    assert danish_order == [{"names": "z,aa"}]  # the collation is in force
+    rows = {
+        row["response_row_id"]: row
+        for row in run.query("select response_row_id, row_status, reject_reason, reject_message from marts.fct_response_rows")
+    }
+    assert rows[f"{first}:2"]["row_status"] == "valid"
+    assert rows[f"{second}:2"]["reject_reason"] == "duplicate_answer"
+    assert f"already given at {first}:2" in rows[f"{second}:2"]["reject_message"]
+    for row_id in (f"{first}:3", f"{second}:3"):
+        assert rows[row_id]["reject_reason"] == "conflicting_answers"
+        assert f'"Ja" ({first}:3), "Nej" ({second}:3)' in rows[row_id]["reject_message"], rows[row_id]
+    listed = [run.output.index(f"{row_id} [") for row_id in (f"{first}:3", f"{second}:3")]
+    assert listed == sorted(listed), run.output[-3000:]

@@ -74,7 +74,8 @@ repeated_cells as (
 repeated_cell_answers as (
 
     -- per repeated cell: its first row in file order, how many different answers it has, and
-    -- its answers quoted in file order
+    -- its answers quoted in file order (file names and row ids in code point order: the order
+    -- the files are read in, on DuckDB and on a PostgreSQL database of any collation)
     select
         row_checks.survey_year,
         row_checks.municipality_code,
@@ -83,12 +84,18 @@ repeated_cell_answers as (
         row_checks.box_code,
         (array_agg(
             row_checks.response_row_id
-            order by row_checks.source_file, row_checks.source_line_number, row_checks.response_row_id
+            order by
+                {{ code_point_order('row_checks.source_file') }},
+                row_checks.source_line_number,
+                {{ code_point_order('row_checks.response_row_id') }}
         ))[1] as cell_first_row,
         count(distinct row_checks.option_code) as cell_answer_count,
         string_agg(
             '"' || row_checks.answer_label_as_written || '" (' || row_checks.response_row_id || ')', ', '
-            order by row_checks.source_file, row_checks.source_line_number, row_checks.response_row_id
+            order by
+                {{ code_point_order('row_checks.source_file') }},
+                row_checks.source_line_number,
+                {{ code_point_order('row_checks.response_row_id') }}
         ) as cell_answers
     from row_checks
     inner join repeated_cells

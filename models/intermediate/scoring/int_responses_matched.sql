@@ -230,8 +230,9 @@ free_texts as (
 free_text_override_candidates as (
 
     -- per free text, the override rows for its answer and item, most specific first
-    -- (municipality and round, then item, then any); which of them holds depends on the
-    -- row's municipality and year
+    -- (municipality and round, then item, then any; then by key in code point order, whatever
+    -- a PostgreSQL database's collation); which of them holds depends on the row's municipality
+    -- and year
     select
         free_texts.rubric_version,
         free_texts.question_no,
@@ -248,7 +249,7 @@ free_text_override_candidates as (
             'cast(q12_overrides.municipality_code is not null as integer)
                 + cast(q12_overrides.survey_year is not null as integer)
                 + cast(q12_overrides.item_label is not null as integer) desc,
-                q12_overrides.override_key'
+                ' ~ code_point_order('q12_overrides.override_key')
         ) }} as override_candidates
     from free_texts
     inner join q12_overrides
