@@ -253,6 +253,9 @@ def locked_build(args, project: Project, variables: dict, log: Any, work: Any, d
     buildlog.ensure_ops(log)
     buildlog.mark_interrupted(log)
     buildlog.record_attempt(log, build_id, "build", dbt_version, project.version, variables, context.selection)
+    # a failure before dbt has results (export folder, input files, dbt stopping) exits 2, as on
+    # DuckDB, where the same failures stop dbt in its on-run-start hook; after it, 1
+    failure_exit = EXIT_NOT_STARTED
     try:
         with recorded_failure(log, build_id, "not built"):
             export_root = context.export_root() if variables.get("export_path") else None
@@ -271,6 +274,7 @@ def locked_build(args, project: Project, variables: dict, log: Any, work: Any, d
         if result.exception is not None and not context.results:
             detail = show_bare(" ".join(str(result.exception).split()), 500)
             raise BuildFailed(f"dbt build stopped ({type(result.exception).__name__}: {detail}); nothing was published.")
+        failure_exit = EXIT_NOT_PUBLISHED
         outcome = judge(context, audit_only=False)
         with recorded_failure(log, build_id, "not published"):
             rejects = buildlog.record_counts(log, build_id, context.results)
@@ -288,7 +292,7 @@ def locked_build(args, project: Project, variables: dict, log: Any, work: Any, d
         return EXIT_PUBLISHED
     except BuildFailed as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_NOT_PUBLISHED
+        return failure_exit
     except Exception as error:  # a defect of a stage itself: recorded, one line, no traceback
         text = show_bare(" ".join(str(error).split()), 500)
         message = f"The build stopped ({type(error).__name__}: {text})."

@@ -99,6 +99,7 @@ def test_an_unreadable_input_file_is_named_and_nothing_is_built(published_a, tmp
 
     latest = assert_clean_failure(run, workdir, str(responses))
     assert "OK created" not in run.output and "input not loaded" in latest
+    assert run.returncode == 2  # not started (PostgreSQL's command gives the same: test_build_command)
     assert_nothing_published(before, workdir, before_id)
 
 
