@@ -95,11 +95,17 @@ def ident(*names: str) -> sql.Identifier:
 
 
 def ensure_roles(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:
-    """The two NOLOGIN groups, created when missing (inside the caller's transaction)."""
+    """The two NOLOGIN groups, created when missing (inside the caller's transaction). Roles are
+    the cluster's: a build of another database on the server may create one at the same moment;
+    its role is then the one (a savepoint keeps this transaction going)."""
     for role in roles.groups:
         exists = con.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
         if exists is None:
-            con.execute(sql.SQL("create role {} nologin").format(ident(role)))
+            try:
+                with con.transaction():
+                    con.execute(sql.SQL("create role {} nologin").format(ident(role)))
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
+                pass  # created meanwhile by another session, committed
 
 
 def ensure_mapping(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:

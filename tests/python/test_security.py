@@ -5,6 +5,8 @@ updates rather than duplicates, and a hostile login name is only a name."""
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from psycopg import sql
@@ -216,3 +218,49 @@ def test_a_view_reads_with_the_reader_s_rights(pg):
     grant(pg, "frb", password="pw", municipality=147)
     with login(pg, "frb", "pw") as reader:
         assert reader.execute("select municipality_code from marts.v_scores").fetchall() == [(147,)]
+
+
+def test_a_group_role_created_by_another_database_s_build_at_the_same_moment_is_taken(postgres_cluster):
+    """Roles are the cluster's: two warehouses' first builds may create the groups at once. The
+    one that waits for the other's uncommitted role takes that role, and its transaction goes on."""
+    import threading
+
+    first_env, second_env = postgres_cluster.create_database("rolesa"), postgres_cluster.create_database("rolesb")
+    suffix = first_env["PGDATABASE"].rsplit("_", 1)[1]
+    roles = security.Roles(reader=f"reader_{suffix}", municipality=f"municipality_{suffix}")
+    first, second = connect(first_env), connect(second_env)
+    outcome: list = []
+    try:
+        first.execute(sql.SQL("create role {} nologin").format(sql.Identifier(roles.reader)))  # not committed yet
+
+        def ensure():
+            try:
+                security.ensure_roles(second, roles)
+                second.execute("select 1")  # the transaction is still usable
+                second.commit()
+                outcome.append(None)
+            except Exception as error:  # the outcome the test checks
+                outcome.append(error)
+
+        thread = threading.Thread(target=ensure)
+        thread.start()
+        with connect(first_env, autocommit=True) as watcher:
+            while not watcher.execute(
+                "select 1 from pg_locks where pid = %s and not granted", [second.info.backend_pid]
+            ).fetchone():
+                assert thread.is_alive(), outcome
+                time.sleep(0.01)
+        first.commit()
+        thread.join(timeout=60)
+        assert outcome == [None]
+        with connect(first_env, autocommit=True) as con:
+            names = {name for (name,) in con.execute("select rolname from pg_roles where rolname = any(%s)", [list(roles.groups)])}
+        assert names == set(roles.groups)
+    finally:
+        first.rollback()
+        second.rollback()
+        with connect(first_env, autocommit=True) as con:
+            for role in roles.groups:
+                con.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+        first.close()
+        second.close()
