@@ -215,6 +215,7 @@ def build_postgres(args: argparse.Namespace, project: Project) -> int:
     from dbt.cli.main import dbtRunner
     from dbt.version import __version__ as dbt_version
 
+    from styringsoverblik import security
     from styringsoverblik.targets import TargetError, check_postgres_server, connect_postgres
 
     try:
@@ -231,8 +232,9 @@ def build_postgres(args: argparse.Namespace, project: Project) -> int:
     with lock:
         try:
             check_postgres_server(lock)
+            security.check_roles_can_exist(lock)
             acquire_build_lock(lock, wait)
-        except (TargetError, WarehouseBusy) as error:
+        except (TargetError, security.SecurityError, WarehouseBusy) as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_NOT_STARTED
         with connect_postgres(autocommit=True, application_name=APPLICATION_NAME) as log, \

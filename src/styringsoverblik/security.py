@@ -94,6 +94,26 @@ def ident(*names: str) -> sql.Identifier:
 # roles and the mapping table
 
 
+def check_roles_can_exist(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:
+    """Raise SecurityError when a group role is missing and the connected role may not create
+    it (no CREATEROLE): checked before a build starts, so it does not fail at publish."""
+    missing = [
+        role for role in roles.groups
+        if con.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone() is None
+    ]
+    (may_create,) = con.execute(
+        "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
+    ).fetchone()
+    if missing and not may_create:
+        (user,) = con.execute("select current_user").fetchone()
+        statements = "; ".join(f"create role {sql.Identifier(role).as_string(con)} nologin" for role in missing)
+        raise SecurityError(
+            f"The group role(s) {', '.join(repr(role) for role in missing)} do not exist, and the build's role "
+            f"{user!r} may not create roles. Create them once as a role with CREATEROLE ({statements}), "
+            f"or give {user!r} CREATEROLE; the build grants them the marts at every publish."
+        )
+
+
 def ensure_roles(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:
     """The two NOLOGIN groups, created when missing (inside the caller's transaction). Roles are
     the cluster's: a build of another database on the server may create one at the same moment;

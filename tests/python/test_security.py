@@ -264,3 +264,30 @@ def test_a_group_role_created_by_another_database_s_build_at_the_same_moment_is_
                 con.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
         first.close()
         second.close()
+
+
+def test_a_build_role_that_may_not_create_the_missing_groups_is_stopped_before_the_build(postgres_cluster):
+    env = postgres_cluster.create_database("nocreate")
+    suffix = env["PGDATABASE"].rsplit("_", 1)[1]
+    roles = security.Roles(reader=f"reader_{suffix}", municipality=f"municipality_{suffix}")
+    builder = f"builder_{suffix}"
+    with connect(env, autocommit=True) as admin:
+        admin.execute(sql.SQL("create role {} login password 'pw'").format(sql.Identifier(builder)))
+        try:
+            with psycopg.connect(host="127.0.0.1", port=env["PGPORT"], dbname=env["PGDATABASE"], user=builder,
+                                 password="pw", autocommit=True) as con:
+                with pytest.raises(security.SecurityError) as stopped:
+                    security.check_roles_can_exist(con, roles)
+                message = str(stopped.value)
+                assert f"'{roles.reader}', '{roles.municipality}' do not exist" in message
+                assert f"the build's role '{builder}' may not create roles" in message
+                assert f'create role "{roles.reader}" nologin; create role "{roles.municipality}" nologin' in message
+                admin.execute(sql.SQL("create role {} nologin").format(sql.Identifier(roles.reader)))
+                with pytest.raises(security.SecurityError, match=f"'{roles.municipality}' do not exist"):
+                    security.check_roles_can_exist(con, roles)
+                admin.execute(sql.SQL("create role {} nologin").format(sql.Identifier(roles.municipality)))
+                assert security.check_roles_can_exist(con, roles) is None  # both exist: nothing to create
+            security.check_roles_can_exist(admin, security.Roles(reader=f"r2_{suffix}", municipality=f"m2_{suffix}"))
+        finally:
+            for role in (builder, *roles.groups):
+                admin.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
