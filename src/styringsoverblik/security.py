@@ -94,19 +94,28 @@ def ident(*names: str) -> sql.Identifier:
 # roles and the mapping table
 
 
-def check_roles_can_exist(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:
-    """Raise SecurityError when a group role is missing and the connected role may not create
-    it (no CREATEROLE): checked before a build starts, so it does not fail at publish."""
-    missing = [
+def missing_groups(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> list[str]:
+    """The project's group roles that do not exist on the server."""
+    return [
         role for role in roles.groups
         if con.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone() is None
     ]
+
+
+def create_group(role: str) -> sql.Composed:
+    return sql.SQL("create role {} nologin").format(ident(role))
+
+
+def check_roles_can_exist(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:
+    """Raise SecurityError when a group role is missing and the connected role may not create
+    it (no CREATEROLE): checked before a build starts, so it does not fail at publish."""
+    missing = missing_groups(con, roles)
     (may_create,) = con.execute(
         "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
     ).fetchone()
     if missing and not may_create:
         (user,) = con.execute("select current_user").fetchone()
-        statements = "; ".join(f"create role {sql.Identifier(role).as_string(con)} nologin" for role in missing)
+        statements = "; ".join(create_group(role).as_string(con) for role in missing)
         raise SecurityError(
             f"The group role(s) {', '.join(repr(role) for role in missing)} do not exist, and the build's role "
             f"{user!r} may not create roles. Create them once as a role with CREATEROLE ({statements}), "
@@ -118,14 +127,12 @@ def ensure_roles(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:
     """The two NOLOGIN groups, created when missing (inside the caller's transaction). Roles are
     the cluster's: a build of another database on the server may create one at the same moment;
     its role is then the one (a savepoint keeps this transaction going)."""
-    for role in roles.groups:
-        exists = con.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
-        if exists is None:
-            try:
-                with con.transaction():
-                    con.execute(sql.SQL("create role {} nologin").format(ident(role)))
-            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
-                pass  # created meanwhile by another session, committed
+    for role in missing_groups(con, roles):
+        try:
+            with con.transaction():
+                con.execute(create_group(role))
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
+            pass  # created meanwhile by another session, committed
 
 
 def ensure_mapping(con: psycopg.Connection, roles: Roles = DEFAULT_ROLES) -> None:
